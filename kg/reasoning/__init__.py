@@ -1,0 +1,43 @@
+"""Entailment: which closure a query sees, and which engine computes it.
+
+Three modes name the *semantics* (``none``, ``rdfs``, ``owlrl``); the engine
+that computes a closure is a separate setting (``KG_REASONER``).  Whatever the
+engine, the result is the inferred triples only: entailed, not asserted, and
+not bookkeeping (:mod:`kg.reasoning.noise`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+import pyoxigraph as ox
+
+from kg.reasoning import owlrl_engine
+from kg.reasoning.noise import without_noise
+
+MODES = ("none", "rdfs", "owlrl")
+ENTAILING_MODES = ("rdfs", "owlrl")
+
+Engine = Callable[[Collection[ox.Triple], str], set[ox.Triple]]
+ENGINES: dict[str, Engine] = {"owlrl": owlrl_engine.entailed}
+
+
+class ReasoningError(ValueError):
+    """An unknown mode or engine was asked for."""
+
+
+def engine_named(name: str) -> Engine:
+    """The closure engine registered under ``name``."""
+    try:
+        return ENGINES[name]
+    except KeyError:
+        raise ReasoningError(f"unknown reasoner {name!r}; known: {', '.join(sorted(ENGINES))}") from None
+
+
+def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl") -> set[ox.Triple]:
+    """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise."""
+    if mode not in ENTAILING_MODES:
+        raise ReasoningError(f"no closure for reasoning mode {mode!r}; modes with one: {', '.join(ENTAILING_MODES)}")
+    asserted_set = asserted if isinstance(asserted, (set, frozenset)) else set(asserted)
+    entailed = engine_named(engine)(asserted_set, mode)
+    return set(without_noise(t for t in entailed if t not in asserted_set))

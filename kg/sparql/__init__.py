@@ -1,0 +1,1 @@
+"""SPARQL: lexing, limits, evaluation outcomes and result formats."""

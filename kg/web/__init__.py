@@ -1,0 +1,18 @@
+"""Web surfaces, one blueprint each, and what they share."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from kg.graph import KnowledgeGraph
+from kg.settings import Settings
+
+
+def current_graph() -> KnowledgeGraph:
+    """The knowledge graph the running app serves."""
+    return current_app.extensions["kg.graph"]
+
+
+def current_settings() -> Settings:
+    """The running app's settings."""
+    return current_app.extensions["kg.settings"]
