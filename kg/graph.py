@@ -114,6 +114,45 @@ class KnowledgeGraph:
             progress(f"loaded {source.path} ({count:,} triples, {time.perf_counter() - started:.2f} s)")
         return total
 
+    def apply_changes(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> None:
+        """Apply a change to the asserted data and bring every computed closure up to date.
+
+        Quads in the default graph address ``asserted``; quads in another named
+        graph change that graph and, to keep ``asserted`` the union of all
+        asserted triples, ``asserted`` too (a deleted triple leaves ``asserted``
+        only when no other source graph still holds it).  Inferred graphs are
+        the reasoner's and cannot be changed here.
+        """
+        asserted_iri = self.graph_iri(ASSERTED)
+        asserted = ox.NamedNode(asserted_iri)
+        inferred = {self.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        inserted, deleted = list(inserted), list(deleted)
+        for quad in (*inserted, *deleted):
+            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in inferred:
+                raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
+        with self._lock:
+            stale = set(self._reasoned)
+            removals: list[ox.Quad] = []
+            for quad in deleted:
+                if isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted:
+                    removals.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
+                else:
+                    removals.append(quad)
+                    others = {g for g in self.store.graphs_containing(quad.triple)} - {asserted_iri, quad.graph_name.value}
+                    if not others - inferred:
+                        removals.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
+            additions: list[ox.Quad] = []
+            for quad in inserted:
+                additions.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
+                if not (isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted):
+                    additions.append(quad)
+            self.store.remove(removals)
+            self.store.add(additions)
+            self._reasoned.clear()
+            self._named_graphs.clear()
+            for mode in stale:
+                self.reason(mode)
+
     def asserted_triples(self) -> set[ox.Triple]:
         """Every asserted triple."""
         return set(self.store.triples(self.graph_iri(ASSERTED)))

@@ -88,3 +88,17 @@ def test_unknown_mode_and_engine_are_refused() -> None:
         infer(set(), "owl-full")
     with pytest.raises(ReasoningError):
         infer(set(), "owlrl", engine="magic")
+
+
+def test_changes_bring_the_closure_up_to_date() -> None:
+    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    graph.ensure_reasoned("owlrl")
+    cid, dan = ox.NamedNode(EX + "cid"), ox.NamedNode(EX + "dan")
+    has_child = ox.NamedNode(EX + "hasChild")
+    ask = f"ASK {{ <{EX}ann> <{EX}ancestorOf> <{EX}dan> }}"
+    assert not graph.ask(ask)
+    graph.apply_changes([ox.Quad(cid, has_child, dan, ox.DefaultGraph())], [])
+    assert graph.ask(ask)
+    assert graph.ask(f"ASK {{ GRAPH <{BASE}graph/asserted> {{ <{EX}cid> <{EX}hasChild> <{EX}dan> }} }}")
+    graph.apply_changes([], [ox.Quad(cid, has_child, dan, ox.DefaultGraph())])
+    assert not graph.ask(ask)

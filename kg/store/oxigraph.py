@@ -41,6 +41,11 @@ class OxigraphStore:
             self._store.remove_graph(name)
         self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
 
+    def graphs_containing(self, triple: ox.Triple) -> list[str]:
+        """IRIs of the named graphs that hold ``triple``."""
+        quads = self._store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+        return [q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)]
+
     def graph_names(self) -> list[str]:
         """IRIs of the named graphs."""
         return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
