@@ -1,22 +1,37 @@
-"""Running the app under a production WSGI server (gunicorn, threaded worker)."""
+"""Running the app under a production WSGI server: gunicorn, one process of ``KG_THREADS`` threads.
+
+That process holds the authoritative graph (loaded and reasoned once) and
+applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
+started here and stopped when the server exits.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from kg.app import create_app
+from kg.evaluation import Evaluator, InProcessEvaluator
+from kg.evaluation.pool import WorkerPool
+from kg.graph import KnowledgeGraph
+from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
+from kg.store import StoreUnavailable
+
+Echo = Callable[[str], None]
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     """Gunicorn configured from our settings, building the app once in its worker."""
 
-    def __init__(self, settings: Settings, build: Callable[[], Flask]) -> None:
+    def __init__(self, settings: Settings, build: Callable[[], Flask], on_exit: Callable[[], None]) -> None:
         self._settings = settings
         self._build = build
+        self._on_exit = on_exit
         super().__init__()
 
     def load_config(self) -> None:
@@ -29,18 +44,69 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("graceful_timeout", 30)
         self.cfg.set("accesslog", None)
         self.cfg.set("loglevel", "info")
+        # Long queries come in GET URLs (SPARQLWrapper's default): 0 lifts the 4 KB request-line limit to gunicorn's 1 MB.
+        self.cfg.set("limit_request_line", 0)
+        self.cfg.set("proc_name", "kg-serve")
+        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27 opens a control socket at a fixed path
+            self.cfg.set("control_socket_disable", True)
+        self.cfg.set("worker_exit", lambda _server, _worker: self._on_exit())
 
     def load(self) -> Flask:
         return self._build()
 
 
-def serve(settings: Settings, build: Callable[[], Flask], echo: Callable[[str], None]) -> None:
-    """Serve the app built by ``build`` on ``settings.host:settings.port`` until interrupted."""
-    started = time.perf_counter()
+def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo: Echo) -> None:
+    """Load (``open_graph``) and reason the graph, start the query workers and serve until stopped."""
+    pools: list[WorkerPool] = []
 
-    def build_and_report() -> Flask:
-        app = build()
-        echo(f"ready in {time.perf_counter() - started:.2f} s: http://{settings.host}:{settings.port}/sparql")
+    graphs: list[KnowledgeGraph] = []
+
+    def prepare() -> tuple[KnowledgeGraph, list[str]]:
+        started = time.perf_counter()
+        graph = open_graph(echo)
+        loaded = time.perf_counter()
+        timings = [f"loading {loaded - started:.2f} s"]
+        for mode in ENTAILING_MODES:
+            before = time.perf_counter()
+            graph.ensure_reasoned(mode, echo)
+            timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")
+        return graph, timings
+
+    def build() -> Flask:
+        started = time.perf_counter()
+        graph, timings = _when_store_answers(prepare, echo)
+        graphs.append(graph)
+        evaluator: Evaluator
+        if graph.store.evaluates_in_process:
+            before = time.perf_counter()
+            pool = WorkerPool(graph, settings)
+            pools.append(pool)
+            timings.append(f"{pool.size} query worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
+            evaluator = pool
+        else:  # the remote server evaluates; its HTTP time-out stops a query past KG_QUERY_TIMEOUT
+            evaluator = InProcessEvaluator(graph, settings)
+            timings.append(f"queries evaluated by {graph.store.describe()}")
+        app = create_app(settings, graph, evaluator=evaluator)
+        echo(f"ready in {time.perf_counter() - started:.2f} s ({', '.join(timings)})")
+        echo(f"listening on http://{settings.host}:{settings.port}/sparql")
         return app
 
-    _Gunicorn(settings, build_and_report).run()
+    def stop_workers(*_args: Any) -> None:
+        for pool in pools:
+            pool.close()
+        for graph in graphs:
+            graph.store.close()
+
+    _Gunicorn(settings, build, stop_workers).run()
+
+
+def _when_store_answers(prepare: Callable[[], tuple[KnowledgeGraph, list[str]]], echo: Echo) -> tuple[KnowledgeGraph, list[str]]:
+    """Run ``prepare``, retrying while a remote store is unreachable (it may be starting too), with a line each time."""
+    delay = 1.0
+    while True:
+        try:
+            return prepare()
+        except StoreUnavailable as error:
+            echo(f"waiting for the store: {error.message} (retrying in {delay:.0f} s)")
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)

@@ -40,12 +40,13 @@ _TOKENS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOK
 
 @dataclass(frozen=True)
 class Token:
-    """One lexical token: its kind, text and 1-based line and column."""
+    """One lexical token: its kind, text, 1-based line and column, and 0-based offset in the text."""
 
     kind: str
     text: str
     line: int
     column: int
+    offset: int
 
     @property
     def keyword(self) -> str | None:
@@ -60,7 +61,7 @@ def tokens(text: str) -> Iterator[Token]:
         kind = match.lastgroup or "OP"
         start = match.start()
         if kind not in ("WS", "COMMENT"):
-            yield Token("STRING" if kind == "STRING1" else kind, match.group(), line, start - line_start + 1)
+            yield Token("STRING" if kind == "STRING1" else kind, match.group(), line, start - line_start + 1, start)
         newlines = match.group().count("\n")
         if newlines:
             line += newlines
@@ -74,4 +75,4 @@ def keywords(text: str) -> set[str]:
 
 def has_dataset_clause(text: str) -> bool:
     """True if the query declares its own dataset with ``FROM`` or ``FROM NAMED``."""
-    return "FROM" in keywords(text)
+    return "from" in text.lower() and "FROM" in keywords(text)

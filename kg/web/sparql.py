@@ -1,65 +1,130 @@
-"""The SPARQL endpoint (``/sparql``): query operation of the SPARQL 1.1 Protocol."""
+"""The SPARQL endpoint (``/sparql``): the SPARQL 1.1 Protocol's query and update operations, and its service description.
+
+A request flows one way: :func:`kg.sparql.protocol.parse_request` says what it
+asks for (or why it is malformed), :func:`kg.sparql.formats.negotiate` picks the
+formats, the app's evaluator answers queries under the limits (in worker
+processes under ``kg serve``), updates go to the authoritative graph, and
+errors become clear 4xx answers.  CORS headers let browser tools call it.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
-from werkzeug.datastructures import MIMEAccept
+import hmac
 
-from kg.graph import QueryError
-from kg.sparql.formats import ResultFormat, answer_kind, format_named, formats_for, serialize
-from kg.web import current_graph
+from flask import Blueprint, Response, g, request
+
+from kg.evaluation import QueryJob
+from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
+from kg.sparql.errors import QueryError
+from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_answer, write_graph
+from kg.sparql.protocol import DescriptionRequest, ProtocolError, QueryRequest, UpdateRequest, parse_request
+from kg.sparql.service_description import TRUNCATION_HEADER, describe_service, service_namespace
+from kg.sparql.update import run_update
+from kg.web import current_evaluator, current_graph, current_settings
+from kg.web.errors import error_response
 
 blueprint = Blueprint("sparql", __name__)
 
-
-def _negotiate(kind: str, accept: MIMEAccept, override: str | None) -> ResultFormat | None:
-    """The format for an answer of ``kind``: ``format=`` first, then ``Accept`` (q-values honoured)."""
-    offered = formats_for(kind)
-    if override:
-        for fmt in offered:
-            if override in (fmt.name, fmt.media_type, fmt.extension):
-                return fmt
-        return None
-    if not accept:
-        return offered[0]
-    by_type: dict[str, ResultFormat] = {}
-    for fmt in offered:
-        for media_type in (fmt.media_type, *fmt.aliases):
-            by_type.setdefault(media_type, fmt)
-    best = accept.best_match(list(by_type))
-    return by_type.get(best) if best else None
+METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": ", ".join(METHODS),
+    "Access-Control-Allow-Headers": "Accept, Authorization, Content-Type",
+    "Access-Control-Expose-Headers": f"Content-Type, Content-Length, Vary, Retry-After, WWW-Authenticate, {TRUNCATION_HEADER}",
+    "Access-Control-Max-Age": "86400",
+}
 
 
-@blueprint.route("/sparql", methods=["GET", "POST"])
+@blueprint.route("/sparql", methods=METHODS)
+@blueprint.route("/sparql/", methods=METHODS)
 def endpoint() -> Response:
-    """Answer a SPARQL query given as ``query=`` (GET or form POST) or as an ``application/sparql-query`` body."""
-    if request.method == "POST" and request.mimetype == "application/sparql-query":
-        text = request.get_data(as_text=True)
-    else:
-        text = request.values.get("query", "")
-    if not text:
-        return _error(400, "missing the 'query' parameter")
-    graph = current_graph()
+    """Answer a query (GET, form POST or ``application/sparql-query``), an update (POST), or describe the service."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers={"Allow": ", ".join(METHODS)})
     try:
-        answer = graph.query(
-            text,
-            request.values.get("reasoning"),
-            default_graph_uris=request.values.getlist("default-graph-uri"),
-            named_graph_uris=request.values.getlist("named-graph-uri"),
-        )
+        body = request.get_data(cache=False) if request.method == "POST" else b""
+        operation = parse_request(request.method, request.query_string, request.headers.get("Content-Type"), body)
+        if isinstance(operation, UpdateRequest):
+            return _update(operation)
+        if isinstance(operation, DescriptionRequest):
+            return _describe(operation)
+        return _query(operation)
+    except ProtocolError as error:
+        return error_response(error.status, error.message, headers=error.headers)
     except QueryError as error:
-        return _error(400, error.message)
-    fmt = _negotiate(answer_kind(answer), request.accept_mimetypes, request.values.get("format"))
+        return error_response(400, error.message, line=error.line, column=error.column)
+
+
+@blueprint.after_app_request
+def allow_browser_tools(response: Response) -> Response:
+    """CORS headers on every answer of the endpoint, errors included, so YASGUI or Comunica in a page can call it."""
+    if request.path.rstrip("/") == "/sparql":
+        response.headers.update(CORS_HEADERS)
+    return response
+
+
+def _query(operation: QueryRequest) -> Response:
+    solutions_format, graph_format = negotiate_answer(request.accept_mimetypes, operation.format)
+    job = QueryJob(
+        operation.text,
+        operation.reasoning,
+        operation.default_graph_uris,
+        operation.named_graph_uris,
+        solutions_format=solutions_format.name if solutions_format else None,
+        graph_format=graph_format.name if graph_format else None,
+    )
+    outcome = current_evaluator().evaluate(job)
+    g.result_rows = outcome.rows
+    if not outcome.ok:
+        return _refusal(outcome)
+    fmt = format_named(outcome.format or "")
+    response = Response(outcome.body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    if outcome.truncated:
+        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
+    return response
+
+
+def _refusal(outcome: Outcome) -> Response:
+    if outcome.status == NOT_ACCEPTABLE:
+        offered = ", ".join(fmt.media_type for fmt in formats_for(outcome.kind or SOLUTIONS))
+        what = "SELECT/ASK" if outcome.kind == SOLUTIONS else "CONSTRUCT/DESCRIBE"
+        response = error_response(406, f"no acceptable format for a {what} answer; offered: {offered} (or format=NAME)")
+        response.vary.add("Accept")
+        return response
+    headers = {"Retry-After": "1"} if outcome.status == UNAVAILABLE else None
+    return error_response(outcome.status, outcome.message or "the query failed", line=outcome.line, column=outcome.column, headers=headers)
+
+
+def _update(operation: UpdateRequest) -> Response:
+    token = current_settings().write_token
+    if token is None:
+        return error_response(403, "updates are disabled: this endpoint has no write token (an operator sets KG_WRITE_TOKEN)")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return error_response(401, "an update needs the header 'Authorization: Bearer <token>'",
+                              headers={"WWW-Authenticate": 'Bearer realm="ipkg"'})
+    if not hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
+        return error_response(401, "the bearer token is not the endpoint's write token",
+                              headers={"WWW-Authenticate": 'Bearer realm="ipkg", error="invalid_token"'})
+    report = run_update(current_graph(), operation.text, operation.using_graph_uris, operation.using_named_graph_uris)
+    return Response(report.summary() + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _describe(operation: DescriptionRequest) -> Response:
+    fmt = negotiate(GRAPH, request.accept_mimetypes, operation.format)
     if fmt is None:
-        offered = ", ".join(f.media_type for f in formats_for(answer_kind(answer)))
-        return _error(406, f"cannot answer in the requested format; offered: {offered}")
-    body = serialize(answer, fmt, graph.namespaces.prefixes())
+        offered = ", ".join(f.media_type for f in formats_for(GRAPH))
+        return error_response(406, f"the service description is offered as: {offered}")
+    settings = current_settings()
+    graph = current_graph()
+    triples = describe_service(
+        graph, request.host_url + "sparql", updates=settings.write_token is not None, federated=settings.allow_service
+    )
+    prefixes = {**graph.namespaces.prefixes(), "service": service_namespace(settings.base_uri),
+                "formats": "http://www.w3.org/ns/formats/", "entailment": "http://www.w3.org/ns/entailment/"}
+    body = write_graph(triples, fmt, prefixes)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     return response
 
-
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message, status=status)
-    response.status_code = status
-    return response

@@ -1,0 +1,45 @@
+"""Evaluating queries under the endpoint's limits: in the calling thread, or in a pool of worker processes.
+
+Both evaluators take a :class:`QueryJob` and return an :class:`Outcome` (status,
+serialized bytes, rows).  The server uses :class:`~kg.evaluation.pool.WorkerPool`
+(time limit enforced by killing the worker); the CLI and tests may use
+:class:`InProcessEvaluator`, which cannot stop a query that runs too long.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kg.evaluation.job import Outcome, QueryJob, run_job
+from kg.graph import KnowledgeGraph
+from kg.settings import Settings
+
+
+class Evaluator(Protocol):
+    """Anything that answers query jobs."""
+
+    def evaluate(self, job: QueryJob) -> Outcome:
+        """Answer ``job`` (never raises for a bad query: the outcome says what went wrong)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the evaluator holds."""
+        ...
+
+
+class InProcessEvaluator:
+    """Evaluation in the calling thread with the row cap; no time limit (pyoxigraph cannot cancel a query)."""
+
+    def __init__(self, graph: KnowledgeGraph, settings: Settings) -> None:
+        self._graph = graph
+        self._settings = settings
+
+    def evaluate(self, job: QueryJob) -> Outcome:
+        """Answer ``job`` now, in this thread."""
+        return run_job(self._graph, job, self._settings.max_result_rows)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+__all__ = ["Evaluator", "InProcessEvaluator", "Outcome", "QueryJob"]

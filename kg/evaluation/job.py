@@ -1,0 +1,100 @@
+"""One query to evaluate and what came of it: the unit of work of every evaluator.
+
+A :class:`QueryJob` says everything needed to answer a query (text, dataset,
+entailment, bindings, the acceptable formats and the row cap) in plain,
+picklable values, so that it can cross a pipe to a worker process.
+:func:`run_job` is the one evaluation routine, used in-process and in workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rdflib.term import Node
+
+from kg.graph import KnowledgeGraph
+from kg.sparql.errors import QueryError
+from kg.sparql.formats import GRAPH, SOLUTIONS, answer_kind, format_named, serialize_capped
+from kg.store import StoreError, StoreTimeout
+
+OK = 200
+BAD_QUERY = 400
+NOT_ACCEPTABLE = 406
+INTERNAL = 500
+UNAVAILABLE = 503
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """A query to answer, with the format wanted for each kind of answer (``None``: that kind is not acceptable)."""
+
+    text: str
+    reasoning: str | None = None
+    default_graph_uris: tuple[str, ...] = ()
+    named_graph_uris: tuple[str, ...] = ()
+    bindings: tuple[tuple[str, Node], ...] = ()
+    solutions_format: str | None = "json"
+    """Short name (see :mod:`kg.sparql.formats`) for SELECT and ASK answers."""
+    graph_format: str | None = "turtle"
+    """Short name for CONSTRUCT and DESCRIBE answers."""
+    max_rows: int | None = None
+    """Row (or triple) cap; ``None`` means the evaluator's ``KG_MAX_RESULT_ROWS``."""
+
+    @classmethod
+    def of(cls, text: str, reasoning: str | None = None, bindings: Mapping[str, Node] | None = None, **kwargs: object) -> QueryJob:
+        """A job from the same arguments as :meth:`KnowledgeGraph.query` (bindings as a mapping)."""
+        return cls(text, reasoning, bindings=tuple((bindings or {}).items()), **kwargs)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What evaluating a job gave: an HTTP-like status, the body in ``format`` and the rows written."""
+
+    status: int
+    body: bytes = b""
+    format: str | None = None
+    rows: int | None = None
+    truncated: bool = False
+    kind: str | None = None
+    """``solutions`` or ``graph`` once known (a 406 says which kind found no acceptable format)."""
+    message: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True for an answer (status 200)."""
+        return self.status == OK
+
+
+def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
+    """Evaluate ``job`` on ``graph`` and serialize its answer, cut to ``job.max_rows`` or ``max_rows``."""
+    cap = max_rows if job.max_rows is None else min(job.max_rows, max_rows)
+    try:
+        answer = graph.query(
+            job.text,
+            job.reasoning,
+            default_graph_uris=job.default_graph_uris,
+            named_graph_uris=job.named_graph_uris,
+            bindings=dict(job.bindings) if job.bindings else None,
+        )
+        kind = answer_kind(answer)
+        name = job.solutions_format if kind == SOLUTIONS else job.graph_format
+        if name is None:
+            return Outcome(NOT_ACCEPTABLE, kind=kind)
+        written = serialize_capped(answer, format_named(name), cap, graph.namespaces.prefixes())
+    except QueryError as error:
+        return Outcome(BAD_QUERY, message=error.message, line=error.line, column=error.column)
+    except StoreTimeout as error:
+        return Outcome(UNAVAILABLE, message=f"the query ran past the {error.seconds:g} s time limit (KG_QUERY_TIMEOUT) "
+                       "and was abandoned on the SPARQL server", limit={"query_timeout": error.seconds})
+    except StoreError as error:  # a remote store down or failing: 502/503, the request itself was fine
+        return Outcome(error.status, message=error.message)
+    except (OSError, RuntimeError) as error:
+        # The engine reports evaluation failures (e.g. an unreachable SERVICE) as these.
+        return Outcome(BAD_QUERY, message=f"the query could not be evaluated: {error}")
+    return Outcome(OK, written.body, name, written.rows, written.truncated, kind)
+
+
+__all__ = ["GRAPH", "SOLUTIONS", "Outcome", "QueryJob", "run_job"]

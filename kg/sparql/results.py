@@ -1,0 +1,145 @@
+"""Writers of SELECT solutions in the four W3C result formats, for answers we cut to a row cap.
+
+pyoxigraph can only serialize a whole ``QuerySolutions`` iterator; these write
+the rows we kept (a list) exactly as the specs say:
+SPARQL 1.1 Query Results JSON and XML, and the CSV and TSV formats.
+Triple terms (RDF 1.2) are written in each format's own way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = Sequence[Term | None]
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+
+
+def write_json(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+    """``application/sparql-results+json``."""
+    memo: dict[Term, dict[str, object]] = {}
+
+    def encode(term: Term) -> dict[str, object]:
+        found = memo.get(term)
+        if found is None:
+            found = memo[term] = _json_term(term)
+        return found
+
+    bindings = [{name: encode(term) for name, term in zip(variables, row) if term is not None} for row in rows]
+    document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _json_term(term: Term) -> dict[str, object]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        encoded: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            encoded["xml:lang"] = term.language
+            if term.direction is not None:
+                encoded["its:dir"] = str(term.direction)
+        elif term.datatype.value != XSD_STRING:
+            encoded["datatype"] = term.datatype.value
+        return encoded
+    return {
+        "type": "triple",
+        "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)},
+    }
+
+
+def write_xml(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+    """``application/sparql-results+xml``."""
+    memo: dict[Term, str] = {}
+    parts = [f'<?xml version="1.0"?><sparql xmlns="{RESULTS_NS}"><head>']
+    parts += [f'<variable name="{_xml_escape(name)}"/>' for name in variables]
+    parts.append("</head><results>")
+    names = [_xml_escape(name) for name in variables]
+    for row in rows:
+        parts.append("<result>")
+        for name, term in zip(names, row):
+            if term is not None:
+                encoded = memo.get(term)
+                if encoded is None:
+                    encoded = memo[term] = _xml_term(term)
+                parts.append(f'<binding name="{name}">{encoded}</binding>')
+        parts.append("</result>")
+    parts.append("</results></sparql>")
+    return "".join(parts).encode("utf-8")
+
+
+def _xml_escape(text: str) -> str:
+    # A raw CR would be read back as LF (XML line-end normalization), so it is written as a character reference.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("\r", "&#13;")
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{_xml_escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{_xml_escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            direction = (
+                f' its:dir="{term.direction}" xmlns:its="http://www.w3.org/2005/11/its" its:version="2.0"'
+                if term.direction is not None else ""
+            )
+            return f'<literal xml:lang="{_xml_escape(term.language)}"{direction}>{_xml_escape(term.value)}</literal>'
+        if term.datatype.value != XSD_STRING:
+            return f'<literal datatype="{_xml_escape(term.datatype.value)}">{_xml_escape(term.value)}</literal>'
+        return f"<literal>{_xml_escape(term.value)}</literal>"
+    return (
+        f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}</predicate>"
+        f"<object>{_xml_term(term.object)}</object></triple>"
+    )
+
+
+def write_csv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+    """``text/csv``: plain values (IRIs bare, literals as their lexical form, blank nodes ``_:id``), CRLF lines."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    writer.writerows([_csv_term(term) if term is not None else "" for term in row] for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def _csv_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+def write_tsv(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
+    """``text/tab-separated-values``: ``?var`` header, terms in their N-Triples/Turtle syntax, LF lines."""
+    memo: dict[Term, str] = {}
+
+    def encode(term: Term | None) -> str:
+        if term is None:
+            return ""
+        found = memo.get(term)
+        if found is None:
+            found = memo[term] = str(term)
+        return found
+
+    lines = ["\t".join(f"?{name}" for name in variables)]
+    lines += ["\t".join(encode(term) for term in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+SOLUTION_WRITERS: dict[str, Callable[[Sequence[str], Sequence[Row]], bytes]] = {
+    "json": write_json,
+    "xml": write_xml,
+    "csv": write_csv,
+    "tsv": write_tsv,
+}

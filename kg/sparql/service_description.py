@@ -1,0 +1,125 @@
+"""The SPARQL 1.1 Service Description of the endpoint (what ``GET /sparql`` without a query returns).
+
+It claims only what is true of this server: the languages it accepts (Update
+only when a write token is configured), every result format of
+:mod:`kg.sparql.formats` by its W3C IRI, federated query only when ``SERVICE``
+is enabled, the default entailment regime and how ``reasoning=`` switches it,
+the default dataset with its named graphs and their sizes, and the limits.
+The limits and the reasoning switch are properties of our own, each described
+(label and comment) in the document itself under ``<base>service#``.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.sparql.formats import RESULT_FORMATS
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+VOID = "http://rdfs.org/ns/void#"
+ENTAILMENT = "http://www.w3.org/ns/entailment/"
+
+#: Entailment regime IRI of each ``reasoning=`` value.
+REGIMES = {"none": ENTAILMENT + "Simple", "rdfs": ENTAILMENT + "RDFS", "owlrl": ENTAILMENT + "OWL-RL"}
+
+#: Over-cap answers are cut to the cap; the response then carries this header with the cap.
+TRUNCATION_HEADER = "X-SPARQL-MaxRows"
+
+
+def service_namespace(base: str) -> str:
+    """Namespace of the properties this description adds to the W3C vocabulary."""
+    return base + "service#"
+
+
+def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, federated: bool) -> list[ox.Triple]:
+    """The service description of ``endpoint`` serving ``graph`` (with ``graph.settings``' limits)."""
+    settings = graph.settings
+    ours = service_namespace(settings.base_uri)
+    service = ox.NamedNode(endpoint)
+    triples: list[ox.Triple] = []
+
+    def add(subject: ox.NamedNode | ox.BlankNode, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal) -> None:
+        triples.append(ox.Triple(subject, ox.NamedNode(predicate), obj))
+
+    def iri(value: str) -> ox.NamedNode:
+        return ox.NamedNode(value)
+
+    add(service, RDF + "type", iri(SD + "Service"))
+    add(service, SD + "endpoint", service)
+    add(service, SD + "supportedLanguage", iri(SD + "SPARQL11Query"))
+    if updates:
+        add(service, SD + "supportedLanguage", iri(SD + "SPARQL11Update"))
+    for fmt in RESULT_FORMATS:
+        add(service, SD + "resultFormat", iri(fmt.iri))
+    if federated:
+        add(service, SD + "feature", iri(SD + "BasicFederatedQuery"))
+    add(service, SD + "defaultEntailmentRegime", iri(REGIMES[settings.default_reasoning]))
+
+    for mode, regime in REGIMES.items():
+        option = ox.BlankNode()
+        add(service, ours + "reasoningOption", option)
+        add(option, ours + "parameterValue", ox.Literal(mode))
+        add(option, SD + "entailmentRegime", iri(regime))
+        if mode == settings.default_reasoning:
+            add(option, ours + "isDefault", ox.Literal("true", datatype=iri(XSD + "boolean")))
+    add(service, ours + "queryTimeout", ox.Literal(repr(float(settings.query_timeout)), datatype=iri(XSD + "decimal")))
+    add(service, ours + "maxResultRows", ox.Literal(str(settings.max_result_rows), datatype=iri(XSD + "integer")))
+    add(service, ours + "overCapAnswers", ox.Literal(f"truncated to the cap; the response carries {TRUNCATION_HEADER}"))
+    add(service, ours + "maxRequestBytes", ox.Literal(str(settings.max_request_bytes), datatype=iri(XSD + "integer")))
+
+    dataset = ox.BlankNode()
+    add(service, SD + "defaultDataset", dataset)
+    add(dataset, RDF + "type", iri(SD + "Dataset"))
+    default_graph = ox.BlankNode()
+    add(dataset, SD + "defaultGraph", default_graph)
+    add(default_graph, RDF + "type", iri(SD + "Graph"))
+    default_size = sum(_count(graph, name) for name in graph.default_graph(settings.default_reasoning))
+    add(default_graph, VOID + "triples", ox.Literal(str(default_size), datatype=iri(XSD + "integer")))
+    add(default_graph, SD + "entailmentRegime", iri(REGIMES[settings.default_reasoning]))
+    regime_of = {graph.graph_iri(name): REGIMES[mode] for mode, name in INFERRED_BY_MODE.items()}
+    regime_of[graph.graph_iri(ASSERTED)] = REGIMES["none"]
+    for name in graph.store.graph_names():
+        size = _count(graph, name)
+        if not size:
+            continue
+        named = ox.BlankNode()
+        described = ox.BlankNode()
+        add(dataset, SD + "namedGraph", named)
+        add(named, RDF + "type", iri(SD + "NamedGraph"))
+        add(named, SD + "name", iri(name))
+        add(named, SD + "graph", described)
+        add(described, RDF + "type", iri(SD + "Graph"))
+        add(described, VOID + "triples", ox.Literal(str(size), datatype=iri(XSD + "integer")))
+        if name in regime_of:
+            add(named, SD + "entailmentRegime", iri(regime_of[name]))
+    triples += _vocabulary(ours)
+    return triples
+
+
+def _count(graph: KnowledgeGraph, name: str) -> int:
+    answer = graph.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))["n"].value)  # type: ignore[index, union-attr]
+
+
+def _vocabulary(ours: str) -> list[ox.Triple]:
+    """Labels and comments of our own properties, so the description explains itself."""
+    terms = {
+        "reasoningOption": ("reasoning option", "A value of the 'reasoning' request parameter and the entailment regime it selects for the query's default graph."),
+        "parameterValue": ("parameter value", "The value to pass as reasoning=... (GET or POST parameter)."),
+        "isDefault": ("is default", "True for the option used when a request gives no 'reasoning' parameter."),
+        "queryTimeout": ("query timeout", "Seconds a query may run; past it the query is stopped and answered with 503 (KG_QUERY_TIMEOUT)."),
+        "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
+        "overCapAnswers": ("over-cap answers", "What happens to an answer with more rows than the cap."),
+        "maxRequestBytes": ("maximum request bytes", "Largest request body accepted; larger ones are answered with 413 (KG_MAX_REQUEST_BYTES)."),
+    }
+    triples = []
+    for local, (label, comment) in terms.items():
+        term = ox.NamedNode(ours + local)
+        triples.append(ox.Triple(term, ox.NamedNode(RDF + "type"), ox.NamedNode(RDF + "Property")))
+        triples.append(ox.Triple(term, ox.NamedNode(RDFS + "label"), ox.Literal(label, language="en")))
+        triples.append(ox.Triple(term, ox.NamedNode(RDFS + "comment"), ox.Literal(comment, language="en")))
+    return triples

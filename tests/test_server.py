@@ -1,0 +1,50 @@
+"""``kg serve`` as a process: what it prints at start-up, its worker processes, and a clean stop."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import FIXTURES
+from tests.live_server import _children, _descendants, live_server
+
+
+def test_startup_reports_where_and_how_long(tmp_path: Path) -> None:
+    with live_server(tmp_path, FIXTURES / "family.ttl", workers=3) as server:
+        log = server.log()
+        assert f"listening on http://127.0.0.1:{server.port}/sparql" in log
+        ready = re.search(r"ready in [\d.]+ s \(loading [\d.]+ s, reasoning \(rdfs\) [\d.]+ s, reasoning \(owlrl\) [\d.]+ s, "
+                          r"3 query workers [\d.]+ s\)", log)
+        assert ready, log
+        assert "loaded " in log and "family.ttl (16 triples" in log
+        assert server.worker_count() == 3
+        assert server.request("GET", "/sparql?query=ASK%7B%7D").status == 200
+
+
+def test_sigterm_stops_the_server_and_its_workers(tmp_path: Path) -> None:
+    with live_server(tmp_path, FIXTURES / "family.ttl") as server:
+        family = _descendants(server.process.pid, _children())
+        assert len(family) >= 5  # gunicorn, its worker, the forkserver and two query workers
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(20)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in family):
+            time.sleep(0.1)
+        assert not [pid for pid in family if Path(f"/proc/{pid}").exists() and _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_workers_must_be_at_least_one() -> None:
+    done = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--workers", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "--workers" in done.stderr
