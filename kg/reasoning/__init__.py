@@ -12,14 +12,17 @@ from collections.abc import Callable, Collection
 
 import pyoxigraph as ox
 
-from kg.reasoning import owlrl_engine
+from kg.reasoning import fast, owlrl_engine
 from kg.reasoning.noise import without_noise
 
 MODES = ("none", "rdfs", "owlrl")
 ENTAILING_MODES = ("rdfs", "owlrl")
 
 Engine = Callable[[Collection[ox.Triple], str], set[ox.Triple]]
-ENGINES: dict[str, Engine] = {"owlrl": owlrl_engine.entailed}
+#: ``fast`` is our semi-naive materializer (:mod:`kg.reasoning.fast`); ``owlrl`` the reference.
+ENGINES: dict[str, Engine] = {"fast": fast.entailed, "owlrl": owlrl_engine.entailed}
+#: Engines that keep their closure (:class:`kg.reasoning.closure.Closure`): incremental growth, explanations.
+INCREMENTAL_ENGINES = frozenset({"fast"})
 
 
 class ReasoningError(ValueError):
@@ -34,10 +37,15 @@ def engine_named(name: str) -> Engine:
         raise ReasoningError(f"unknown reasoner {name!r}; known: {', '.join(sorted(ENGINES))}") from None
 
 
-def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl") -> set[ox.Triple]:
-    """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise."""
+def check_mode(mode: str) -> None:
+    """Raise ``ReasoningError`` unless ``mode`` has a closure (``rdfs`` or ``owlrl``)."""
     if mode not in ENTAILING_MODES:
         raise ReasoningError(f"no closure for reasoning mode {mode!r}; modes with one: {', '.join(ENTAILING_MODES)}")
+
+
+def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl") -> set[ox.Triple]:
+    """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise."""
+    check_mode(mode)
     asserted_set = asserted if isinstance(asserted, (set, frozenset)) else set(asserted)
     entailed = engine_named(engine)(asserted_set, mode)
     return set(without_noise(t for t in entailed if t not in asserted_set))

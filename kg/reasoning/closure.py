@@ -1,0 +1,72 @@
+"""A closure kept alive by the fast engine: written to the store once, then grown from inserted triples.
+
+The store's inferred graph of a mode holds exactly :meth:`Closure.additions`:
+entailed, not asserted, plain RDF and not noise.  Triples cross between the
+store and the engine as N-Triples text, never one Python object per triple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from kg.reasoning.fast import Engine, Inconsistency, new_engine
+from kg.reasoning.fast.noise import NoiseFilter
+from kg.reasoning.fast.terms import Fact
+
+
+class Closure:
+    """One mode's closure of the asserted triples, with a derivation for each inferred one."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.engine: Engine = new_engine(mode)
+        self._noise = NoiseFilter(self.engine)
+
+    @classmethod
+    def of_ntriples(cls, mode: str, text: str) -> Closure:
+        """The closure of the triples in canonical N-Triples ``text``."""
+        closure = cls(mode)
+        closure.engine.add(closure.engine.terms.encode_ntriples(text))
+        return closure
+
+    @property
+    def asserted_count(self) -> int:
+        """How many distinct triples are asserted."""
+        return len(self.engine.asserted)
+
+    def additions(self, facts: Iterable[Fact] | None = None) -> list[Fact]:
+        """The inferred facts (of ``facts``, default all) that belong in the inferred graph."""
+        keys, noise, why = self.engine.terms.keys, self._noise.is_noise, self.engine.why
+        candidates = self.engine.inferred() if facts is None else facts
+        return [f for f in candidates if f in why and keys[f[0]][0] != '"' and keys[f[1]][0] == "<" and not noise(f)]
+
+    def ntriples(self, facts: Iterable[Fact]) -> str:
+        """N-Triples text of ``facts``."""
+        return self.engine.terms.ntriples(facts)
+
+    def grow(self, triples: Iterable[ox.Triple]) -> tuple[list[Fact], list[Fact]]:
+        """Assert ``triples`` and extend the closure from them (semi-naive, not from scratch).
+
+        Returns ``(now_asserted, newly_inferred)``: facts to take out of the
+        inferred graph because they are asserted now, and facts to add to it.
+        """
+        facts = self.engine.terms.encode_triples(triples)
+        shown_before = [f for f in facts if f in self.engine.why]
+        now_asserted = [f for f in self.additions(shown_before)]
+        fresh = self.engine.add(facts)
+        return now_asserted, self.additions(fresh)
+
+    def describe(self, problem: Inconsistency) -> str:
+        """One line for an inconsistency: rule, message and the triples involved."""
+        shown = "; ".join(self.ntriples([f]).strip() for f in problem.premises)
+        return f"{problem.rule}: {problem.message}: {shown}"
+
+    def fact(self, triple: ox.Triple) -> Fact | None:
+        """The engine's fact for ``triple``, if every term of it is known."""
+        lookup = self.engine.terms.lookup
+        ids = (lookup(str(triple.subject)), lookup(str(triple.predicate)), lookup(str(triple.object)))
+        if None in ids:
+            return None
+        return ids  # type: ignore[return-value]

@@ -1,0 +1,214 @@
+"""Semi-naive forward chaining over integer-encoded triples, one fact at a time.
+
+Every fact, asserted or derived, goes through a work queue exactly once.
+When a fact is taken from the queue it is added to the index and each rule
+that has a premise matching it is joined with the *indexed* facts only, so
+a rule instance fires when the last of its premises is processed: each round
+joins only new facts with old ones (semi-naive evaluation), and inserting a
+few triples later resumes from exactly those triples (incremental insertion).
+
+Schema facts (subclass, domain, restriction, list triples…) are processed
+before instance facts, so the instance rules mostly look up an already closed
+schema instead of re-deriving instance facts when a schema fact arrives late.
+
+Each derived fact keeps the first derivation found for it: the rule's name and
+its premises, which were all known before it, so following premises always
+ends at asserted facts (see :mod:`kg.reasoning.explain`).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from kg.reasoning.fast.terms import Fact, TermDictionary
+from kg.reasoning.fast.vocabulary import Vocabulary
+
+Derivation = tuple[str, tuple[Fact, ...]]
+EMPTY: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Inconsistency:
+    """A rule that found the data contradicting the ontology (e.g. an individual of two disjoint classes)."""
+
+    rule: str
+    message: str
+    premises: tuple[Fact, ...]
+
+
+class Engine:
+    """The index, the work queue and the derivation records; subclasses add the rules."""
+
+    profile = ""
+    #: vocabulary attribute names of predicates whose facts are schema facts
+    schema_predicate_names: tuple[str, ...] = ()
+    #: vocabulary attribute names of classes whose ``rdf:type`` facts are schema facts
+    schema_class_names: tuple[str, ...] = ()
+
+    def __init__(self, terms: TermDictionary | None = None) -> None:
+        self.terms = terms if terms is not None else TermDictionary()
+        self.v = Vocabulary(self.terms)
+        self.asserted: set[Fact] = set()
+        self.known: set[Fact] = set()
+        self.why: dict[Fact, Derivation] = {}
+        self.sp: dict[int, dict[int, set[int]]] = {}
+        self.po: dict[int, dict[int, set[int]]] = {}
+        self.inconsistencies: list[Inconsistency] = []
+        self._inconsistency_keys: set[tuple[str, tuple[Fact, ...]]] = set()
+        self._schema_queue: deque[Fact] = deque()
+        self._queue: deque[Fact] = deque()
+        self._fresh: list[Fact] = []
+        self.schema_predicates = frozenset(getattr(self.v, n) for n in self.schema_predicate_names)
+        self.schema_classes = frozenset(getattr(self.v, n) for n in self.schema_class_names)
+        for name in ("type", *self.schema_predicate_names):
+            self.sp[getattr(self.v, name)] = {}
+            self.po[getattr(self.v, name)] = {}
+
+    # -- facts in and out ---------------------------------------------------------------------------
+
+    def add(self, facts: Iterable[Fact]) -> list[Fact]:
+        """Assert ``facts`` and bring the closure up to date from them; returns the facts newly inferred.
+
+        A fact that was inferred before and is now asserted keeps no derivation; it
+        is not among the returned facts (it was already in the closure).
+        """
+        self._fresh = []
+        schema: list[Fact] = []
+        lists: list[Fact] = []
+        first, rest = self.v.first, self.v.rest
+        for fact in facts:
+            if fact in self.asserted:
+                continue
+            self.asserted.add(fact)
+            if fact in self.known:
+                self.why.pop(fact, None)
+                continue
+            self.known.add(fact)
+            if fact[1] == first or fact[1] == rest:
+                lists.append(fact)
+            elif self.is_schema(fact):
+                schema.append(fact)
+            else:
+                self._queue.append(fact)
+        self._schema_queue.extend(lists)
+        self._schema_queue.extend(schema)
+        self._run()
+        fresh, self._fresh = self._fresh, []
+        return [f for f in fresh if f not in self.asserted]
+
+    def is_schema(self, fact: Fact) -> bool:
+        """True for facts processed ahead of instance facts."""
+        return fact[1] in self.schema_predicates or (fact[1] == self.v.type and fact[2] in self.schema_classes)
+
+    def derive(self, fact: Fact, rule: str, premises: tuple[Fact, ...]) -> None:
+        """Record ``fact`` as following from ``premises`` by ``rule``, unless it is already known."""
+        if fact in self.known:
+            return
+        self.known.add(fact)
+        self.why[fact] = (rule, premises)
+        self._fresh.append(fact)
+        if fact[1] in self.schema_predicates or (fact[1] == self.v.type and fact[2] in self.schema_classes):
+            self._schema_queue.append(fact)
+        else:
+            self._queue.append(fact)
+
+    def inconsistent(self, rule: str, message: str, premises: tuple[Fact, ...]) -> None:
+        """Record that ``premises`` violate ``rule`` (reported, never raised)."""
+        key = (rule, premises)
+        if key not in self._inconsistency_keys:
+            self._inconsistency_keys.add(key)
+            self.inconsistencies.append(Inconsistency(rule, message, premises))
+
+    def inferred(self) -> Iterator[Fact]:
+        """Known facts that are not asserted and are plain RDF (no literal subject, an IRI predicate)."""
+        keys = self.terms.keys
+        for fact in self.why:
+            if keys[fact[0]][0] != '"' and keys[fact[1]][0] == "<":
+                yield fact
+
+    def derivation(self, fact: Fact) -> Derivation | None:
+        """How ``fact`` was first derived, or ``None`` if it is asserted or not entailed."""
+        return self.why.get(fact)
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        schema, queue, process = self._schema_queue, self._queue, self.process
+        # Millions of small tuples, none in a reference cycle: the cyclic collector
+        # would rescan them all again and again (it made LUBM(10) twice as slow).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while schema or queue:
+                process(schema.popleft() if schema else queue.popleft())
+        finally:
+            if collecting:
+                gc.enable()
+
+    def index(self, fact: Fact) -> None:
+        """Make ``fact`` visible to joins."""
+        s, p, o = fact
+        by_subject = self.sp.get(p)
+        if by_subject is None:
+            by_subject = self.sp[p] = {}
+            self.po[p] = {}
+        objects = by_subject.get(s)
+        if objects is None:
+            by_subject[s] = {o}
+        else:
+            objects.add(o)
+        by_object = self.po[p]
+        subjects = by_object.get(o)
+        if subjects is None:
+            by_object[o] = {s}
+        else:
+            subjects.add(s)
+
+    def process(self, fact: Fact) -> None:
+        """Index ``fact`` and fire the rules it is a premise of (subclasses)."""
+        raise NotImplementedError
+
+    # -- lookups ------------------------------------------------------------------------------------
+
+    def objects(self, subject: int, predicate: int) -> set[int] | frozenset[int]:
+        """Indexed ``o`` with ``(subject, predicate, o)``."""
+        return self.sp.get(predicate, {}).get(subject, EMPTY)
+
+    def subjects(self, predicate: int, obj: int) -> set[int] | frozenset[int]:
+        """Indexed ``s`` with ``(s, predicate, obj)``."""
+        return self.po.get(predicate, {}).get(obj, EMPTY)
+
+    def pairs(self, predicate: int) -> Iterator[tuple[int, int]]:
+        """Indexed ``(s, o)`` with ``(s, predicate, o)``."""
+        for subject, objects in self.sp.get(predicate, {}).items():
+            for obj in objects:
+                yield subject, obj
+
+    def rdf_list(self, head: int) -> list[int] | None:
+        """The members of the indexed RDF list at ``head``; ``None`` while it is incomplete or cyclic."""
+        members: list[int] = []
+        seen: set[int] = set()
+        node, nil = head, self.v.nil
+        while node != nil:
+            if node in seen:
+                return None
+            seen.add(node)
+            firsts, rests = self.objects(node, self.v.first), self.objects(node, self.v.rest)
+            if len(firsts) != 1 or len(rests) != 1:
+                return None
+            members.append(next(iter(firsts)))
+            node = next(iter(rests))
+        return members
+
+    def list_heads(self, node: int) -> set[int]:
+        """The heads of the indexed lists that ``node`` is a cell of (itself included)."""
+        heads, todo = {node}, [node]
+        while todo:
+            for previous in self.subjects(self.v.rest, todo.pop()):
+                if previous not in heads:
+                    heads.add(previous)
+                    todo.append(previous)
+        return heads

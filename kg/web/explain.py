@@ -1,0 +1,44 @@
+"""``GET /explain?s=&p=&o=[&reasoning=]``: how an entailed triple is derived, as JSON."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from kg.reasoning.explain import TripleSyntaxError, explain, parse_triple
+from kg.web import current_graph
+
+blueprint = Blueprint("explain", __name__)
+
+EXPLAINED_MODES = ("owlrl", "rdfs")
+
+
+@blueprint.get("/explain")
+def explain_triple() -> Response:
+    """The derivation tree of the triple ``s p o`` (Turtle terms: ``<iri>``, prefixed names, literals).
+
+    200 with ``{triple, inferred, rule, premises: [...]}`` (recursively, down to
+    asserted triples); 400 for a missing or malformed term or an unknown mode;
+    404 when the triple is not entailed.
+    """
+    graph = current_graph()
+    mode = request.args.get("reasoning") or "owlrl"
+    if mode not in EXPLAINED_MODES:
+        return _error(400, f"unknown reasoning {mode!r}; explanations exist for: {', '.join(EXPLAINED_MODES)}")
+    missing = [name for name in ("s", "p", "o") if not request.args.get(name, "").strip()]
+    if missing:
+        return _error(400, f"missing parameter(s): {', '.join(missing)} (the triple's subject, predicate and object)")
+    try:
+        triple = parse_triple(request.args["s"], request.args["p"], request.args["o"],
+                              graph.namespaces.prefixes(), graph.settings.base_uri)
+    except TripleSyntaxError as error:
+        return _error(400, str(error))
+    derivation = explain(graph, triple, mode)
+    if derivation is None:
+        return _error(404, f"the triple is not entailed under {mode}: {triple}")
+    return jsonify(derivation.to_json())
+
+
+def _error(status: int, message: str) -> Response:
+    response = jsonify(error=message, status=status)
+    response.status_code = status
+    return response
