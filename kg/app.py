@@ -7,27 +7,50 @@ import time
 
 from flask import Flask, Response, g, request
 
+from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.graph import KnowledgeGraph
 from kg.settings import Settings
+from kg.store import StoreError
 
 
-def create_app(settings: Settings | None = None, graph: KnowledgeGraph | None = None) -> Flask:
-    """Build the web application over ``graph`` (loaded and reasoned from ``settings`` if not given)."""
+def create_app(
+    settings: Settings | None = None, graph: KnowledgeGraph | None = None, evaluator: Evaluator | None = None
+) -> Flask:
+    """Build the web application over ``graph`` (loaded and reasoned from ``settings`` if not given).
+
+    Queries are answered by ``evaluator`` (``kg serve`` passes its worker pool); by default in-process.
+    """
+    from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
-    from kg.web import sparql
+    from kg.web import canned, errors, explain, linked_data, query_page, sparql
 
     settings = settings or load_settings()
     if graph is None:
         graph = KnowledgeGraph.load(settings)
         for mode in ("rdfs", "owlrl"):
             graph.ensure_reasoned(mode)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg.settings"] = settings
     app.extensions["kg.graph"] = graph
+    app.extensions["kg.evaluator"] = evaluator or InProcessEvaluator(graph, settings)
+    app.extensions["kg.catalogue"] = Catalogue.from_settings(settings)
+    errors.install(app)
+    app.register_error_handler(StoreError, _store_failure)
     app.register_blueprint(sparql.blueprint)
+    app.register_blueprint(canned.blueprint)
+    app.register_blueprint(query_page.blueprint)
+    app.register_blueprint(linked_data.blueprint)
+    app.register_blueprint(explain.blueprint)
     _log_requests(app)
     return app
+
+
+def _store_failure(error: StoreError) -> Response:
+    """A store that is down or failing answers 502/503 with what happened; the next request tries it again."""
+    from kg.web.errors import error_response
+
+    return error_response(error.status, error.message, headers={"Retry-After": "5"} if error.status == 503 else None)
 
 
 def _log_requests(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""The ``kg`` command line: query, reason, validate, serve."""
+"""The ``kg`` command line: query, reason, explain, validate, serve, load, queries."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ from typing import Any
 import click
 import pyoxigraph as ox
 
+from kg.canned.cli import queries as canned_queries
 from kg.graph import KnowledgeGraph, QueryError
 from kg.reasoning import MODES
 from kg.settings import Settings, SettingsError, load_settings
+from kg.store import StoreError, parse_store_spec
 from kg.sources import RdfSource, SourceError, shapes_source
 from kg.sparql.formats import answer_kind, format_named, formats_for, serialize
 from kg.sparql.table import render_table
 
 CLI_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
+STORE_HELP = "Store: memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL] [KG_STORE, default memory]."
 
 
 def _progress(message: str) -> None:
@@ -42,6 +45,26 @@ def _open(settings: Settings, data: tuple[Path, ...], progress: Callable[[str], 
         raise click.ClickException(str(error)) from None
 
 
+def store_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--store`` after the command too (``kg query --store oxigraph:PATH ...``), same as before it."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is not None:
+            ctx.obj["store"] = value
+
+    return click.option("--store", expose_value=False, callback=remember, help=STORE_HELP)(function)
+
+
+class _Commands(click.Group):
+    """The ``kg`` group: a store that fails or cannot be opened ends any command with its message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except StoreError as error:
+            raise click.ClickException(error.message) from None
+
+
 def data_option(function: Callable[..., Any]) -> Callable[..., Any]:
     """``--data FILE`` (repeatable): use these files instead of the shipped ontology and data."""
     return click.option(
@@ -53,9 +76,9 @@ def data_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
-@click.group()
+@click.group(cls=_Commands)
 @click.option("--base-uri", help="Base IRI of minted resources and ontology terms [KG_BASE_URI].")
-@click.option("--store", help="Store: memory [KG_STORE].")
+@click.option("--store", help=STORE_HELP)
 @click.option("--reasoner", help="Engine computing closures [KG_REASONER].")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress of loading and reasoning.")
 @click.pass_context
@@ -69,6 +92,7 @@ def _verbose_progress(ctx: click.Context) -> Callable[[str], None]:
 
 
 @main.command()
+@store_option
 @click.argument("query")
 @data_option
 @click.option("--reasoning", type=click.Choice(MODES), help="Entailment: none, rdfs or owlrl (default owlrl).")
@@ -111,6 +135,7 @@ def _read_query(argument: str) -> str:
 
 
 @main.command()
+@store_option
 @data_option
 @click.option("--reasoning", type=click.Choice(("rdfs", "owlrl")), default="owlrl", show_default=True)
 @click.pass_context
@@ -125,6 +150,53 @@ def reason(ctx: click.Context, data: tuple[Path, ...], reasoning: str) -> None:
 
 
 @main.command()
+@store_option
+@click.argument("subject")
+@click.argument("predicate")
+@click.argument("object_", metavar="OBJECT")
+@data_option
+@click.option("--reasoning", type=click.Choice(("rdfs", "owlrl")), default="owlrl", show_default=True)
+@click.option("--format", "format_name", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.pass_context
+def explain(ctx: click.Context, subject: str, predicate: str, object_: str, data: tuple[Path, ...],
+            reasoning: str, format_name: str) -> None:
+    """Show how the triple SUBJECT PREDICATE OBJECT is entailed: rule and premises, down to asserted triples.
+
+    Terms are written as in Turtle: <iri>, an absolute IRI, a prefixed name (kg:Person), a for rdf:type, a literal.
+    """
+    import json
+
+    from kg.reasoning.explain import TripleSyntaxError, explain as explain_triple, parse_triple
+
+    settings = _settings(ctx)
+    graph = _open(settings, data, _verbose_progress(ctx))
+    prefixes = graph.namespaces.prefixes()
+    try:
+        triple = parse_triple(subject, predicate, object_, prefixes, settings.base_uri)
+    except TripleSyntaxError as error:
+        raise click.BadParameter(str(error), param_hint="SUBJECT PREDICATE OBJECT") from None
+    derivation = explain_triple(graph, triple, reasoning)
+    if derivation is None:
+        raise click.ClickException(f"not entailed under {reasoning}: {triple}")
+    if format_name == "json":
+        click.echo(json.dumps(derivation.to_json(), indent=2))
+        return
+    click.echo("\n".join(derivation.lines(lambda term: _compact(term, prefixes))))
+
+
+def _compact(term: ox.NamedNode | ox.BlankNode | ox.Literal, prefixes: dict[str, str]) -> str:
+    """A term as a prefixed name when a predeclared prefix covers it, else in N-Triples syntax."""
+    if isinstance(term, ox.NamedNode):
+        best = max((p for p in prefixes.items() if term.value.startswith(p[1])), key=lambda p: len(p[1]), default=None)
+        if best is not None:
+            local = term.value[len(best[1]):]
+            if local and all(c.isalnum() or c in "_-." for c in local) and not local.endswith("."):
+                return f"{best[0]}:{local}"
+    return str(term)
+
+
+@main.command()
+@store_option
 @data_option
 @click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl).")
 @click.pass_context
@@ -141,25 +213,53 @@ def validate(ctx: click.Context, data: tuple[Path, ...], shapes: Path | None) ->
 
 
 @main.command()
+@store_option
 @click.option("--host", help="Interface to listen on [KG_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [KG_PORT, default 8000].")
+@click.option("--workers", type=click.IntRange(min=1), help="Query-evaluation worker processes [KG_WORKERS, default 2].")
 @data_option
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, data: tuple[Path, ...]) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, data: tuple[Path, ...]) -> None:
     """Serve the graph over HTTP: the SPARQL endpoint at /sparql."""
-    from kg.app import create_app
     from kg.server import serve as run_server
 
-    settings = _settings(ctx, host=host, port=port, data_files=tuple(data))
+    settings = _settings(ctx, host=host, port=port, workers=workers, data_files=tuple(data))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    run_server(settings, lambda progress: _open(settings, (), progress), _progress)
 
-    def build() -> Any:
-        graph = _open(settings, (), _progress)
-        for mode in ("rdfs", "owlrl"):
-            graph.ensure_reasoned(mode, _progress)
-        return create_app(settings, graph)
 
-    run_server(settings, build, _progress)
+@main.command()
+@store_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@data_option
+@click.option("--progress/--no-progress", "show_progress", default=True, show_default=True,
+              help="Progress bars on stderr while checking and loading.")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], show_progress: bool) -> None:
+    """Bulk-load FILES (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD; .gz too) into the store, then reason once.
+
+    Every file is checked first: a syntax error names the file, line and column, and nothing is loaded.
+    The store must outlive the command: --store oxigraph:PATH or sparql:URL (KG_STORE).
+    """
+    from kg.loading import load_files
+
+    settings = _settings(ctx)
+    if parse_store_spec(settings.store).kind == "memory":
+        raise click.UsageError(
+            "kg load needs a store that outlives the command (the memory store is rebuilt by every process): "
+            "use --store oxigraph:PATH or --store sparql:URL (KG_STORE); to serve files from memory, use kg serve --data FILE"
+        )
+    graph = _open(settings, data, _progress)
+    try:
+        report = load_files(graph, files, _progress, show_bars=show_progress)
+    except SourceError as error:
+        raise click.ClickException(f"{error} (nothing was loaded)") from None
+    added = report.asserted_after - report.asserted_before
+    click.echo(f"loaded {report.files} file{'s' if report.files != 1 else ''} into {graph.store.describe()}: "
+               f"{added:,} new asserted triples ({report.asserted_after:,} in all) in {report.seconds:.2f} s")
+
+
+main.add_command(canned_queries)
 
 
 if __name__ == "__main__":

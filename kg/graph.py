@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,28 +28,37 @@ import rdflib
 from rdflib.term import Node
 
 from kg import reasoning
+from kg.reasoning.closure import Closure
 from kg.namespaces import ProjectNamespaces
 from kg.settings import Settings
-from kg.sources import RdfSource, shipped_sources
+from kg.sources import RdfSource, SourceError, describe_syntax_error, shipped_sources
+from kg.sparql.errors import QueryError
 from kg.sparql.lexer import has_dataset_clause, tokens
-from kg.store import open_store
-from kg.store.oxigraph import OxigraphStore, QueryAnswer
+from kg.sparql.safety import check_query
+from kg.loading import open_dataset
+from kg.store import Store, open_store
+from kg.store.manifest import Manifest, reasoner_fingerprint
+from kg.store.oxigraph import QueryAnswer
 from kg.terms import to_ox, to_rdflib
 
 ASSERTED = "asserted"
+#: formats without named graphs: loaded by the store's own parser straight into ``asserted``
+TRIPLE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML)
 INFERRED_BY_MODE = {"owlrl": "inferred", "rdfs": "inferred-rdfs"}
 
 Progress = Callable[[str], None]
 
 
-class QueryError(ValueError):
-    """A query that cannot be answered as asked; ``line``/``column`` locate a syntax error."""
+@dataclass(frozen=True)
+class StoreDelta:
+    """An exact change of the store, closures included: ``removed`` quads go, then ``added`` quads come.
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
+    ``generation`` is the graph's generation once the change is applied; replicas replay deltas in order.
+    """
+
+    removed: tuple[ox.Quad, ...]
+    added: tuple[ox.Quad, ...]
+    generation: int
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,8 @@ class ReasoningReport:
     asserted: int
     inferred: int
     seconds: float
+    inconsistencies: tuple[str, ...] = ()
+    """What the engine found contradicting the ontology (fast engine), one line each."""
 
 
 def _quiet(_message: str) -> None:
@@ -68,13 +80,21 @@ def _quiet(_message: str) -> None:
 class KnowledgeGraph:
     """The dataset, its closures and SPARQL over them."""
 
-    def __init__(self, settings: Settings, store: OxigraphStore) -> None:
+    def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        self.manifest = Manifest(settings.base_uri)
+        """What the store holds (sources, loaded files, updates), recorded by persistent stores at each :meth:`flush`."""
         self.namespaces = ProjectNamespaces(settings.base_uri)
         self._reasoned: set[str] = set()
+        self._closures: dict[str, Closure] = {}
         self._named_graphs: dict[str, list[str]] = {}
         self._lock = threading.RLock()
+        self._listeners: list[Callable[[StoreDelta], None]] = []
+        self.generation = 0
+        """Grows by one with every committed change (see :meth:`changing`)."""
+        self.changed_at = time.time()
+        """When the asserted data last changed (epoch seconds): HTTP ``Last-Modified`` of what is served."""
 
     @classmethod
     def load(
@@ -87,7 +107,7 @@ class KnowledgeGraph:
         if sources is None:
             sources = [RdfSource(Path(p)) for p in settings.data_files] or shipped_sources()
         graph = cls(settings, open_store(settings))
-        graph.add_sources(sources, progress)
+        open_dataset(graph, sources, progress)
         return graph
 
     def graph_iri(self, name: str) -> str:
@@ -100,6 +120,11 @@ class KnowledgeGraph:
         total = 0
         for source in sources:
             started = time.perf_counter()
+            if source.format in TRIPLE_FORMATS:
+                count = self._load_triples(source)
+                total += count
+                progress(f"loaded {source.path} ({count:,} triples, {time.perf_counter() - started:.2f} s)")
+                continue
             batch: list[ox.Quad] = []
             for quad in source.quads(self.settings.base_uri):
                 batch.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
@@ -108,50 +133,108 @@ class KnowledgeGraph:
             with self._lock:
                 self.store.add(batch)
                 self._reasoned.clear()
+                self._closures.clear()
                 self._named_graphs.clear()
+                self.changed_at = time.time()
             count = sum(1 for q in batch if q.graph_name == asserted)
             total += count
             progress(f"loaded {source.path} ({count:,} triples, {time.perf_counter() - started:.2f} s)")
         return total
 
-    def apply_changes(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> None:
+    def _load_triples(self, source: RdfSource) -> int:
+        """Load a triples-only file with the store's own parser (no Python object per triple); returns the triples added."""
+        with self._lock:
+            before = self.store.size()
+            try:
+                with source.open() as stream:
+                    self.store.load_triples(self.graph_iri(ASSERTED), stream, source.format, self.settings.base_uri)
+            except SyntaxError as error:
+                raise SourceError(f"{source.path}: {describe_syntax_error(error)}") from None
+            except (OSError, EOFError) as error:
+                raise SourceError(f"{source.path}: {error}") from None
+            self._reasoned.clear()
+            self._closures.clear()
+            self._named_graphs.clear()
+            self.changed_at = time.time()
+            return self.store.size() - before
+
+    def apply_changes(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> StoreDelta:
         """Apply a change to the asserted data and bring every computed closure up to date.
 
         Quads in the default graph address ``asserted``; quads in another named
         graph change that graph and, to keep ``asserted`` the union of all
         asserted triples, ``asserted`` too (a deleted triple leaves ``asserted``
         only when no other source graph still holds it).  Inferred graphs are
-        the reasoner's and cannot be changed here.
+        the reasoner's and cannot be changed here.  Returns the exact store delta.
         """
-        asserted_iri = self.graph_iri(ASSERTED)
-        asserted = ox.NamedNode(asserted_iri)
-        inferred = {self.graph_iri(name) for name in INFERRED_BY_MODE.values()}
-        inserted, deleted = list(inserted), list(deleted)
-        for quad in (*inserted, *deleted):
-            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in inferred:
-                raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
+        with self.changing() as change:
+            change.apply(inserted, deleted)
+        return change.delta
+
+    @contextmanager
+    def changing(self) -> Iterator[GraphChange]:
+        """A transaction on the asserted data: each ``change.apply(inserted, deleted)`` is seen by the next.
+
+        Writers are serialized by the graph's lock, held throughout.  On a clean
+        exit the closures are recomputed once, :attr:`generation` grows and every
+        subscriber gets the exact :class:`StoreDelta`; on an exception every step is undone.
+        """
         with self._lock:
-            stale = set(self._reasoned)
-            removals: list[ox.Quad] = []
-            for quad in deleted:
-                if isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted:
-                    removals.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
-                else:
-                    removals.append(quad)
-                    others = {g for g in self.store.graphs_containing(quad.triple)} - {asserted_iri, quad.graph_name.value}
-                    if not others - inferred:
-                        removals.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
-            additions: list[ox.Quad] = []
-            for quad in inserted:
-                additions.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
-                if not (isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted):
-                    additions.append(quad)
-            self.store.remove(removals)
-            self.store.add(additions)
-            self._reasoned.clear()
+            change = GraphChange(self)
+            try:
+                yield change
+                change.commit()
+            except BaseException:
+                change.undo()
+                raise
+
+    def subscribe(self, listener: Callable[[StoreDelta], None]) -> Callable[[], None]:
+        """Call ``listener`` with the delta of every committed change (under the graph's lock); returns the unsubscriber."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    @classmethod
+    def replica(cls, settings: Settings, store: Store, reasoned: Iterable[str], generation: int) -> KnowledgeGraph:
+        """A copy over ``store``, which already holds the closures of ``reasoned`` modes computed elsewhere."""
+        graph = cls(settings, store)
+        graph._reasoned = set(reasoned)
+        graph.generation = generation
+        return graph
+
+    def flush(self, *, loading: Sequence[str] = ()) -> None:
+        """Make every write durable and have the store record what it holds (a no-op in memory).
+
+        ``loading`` names files a bulk load is about to write: the record then says
+        a change is in progress until the next flush.
+        """
+        self.store.flush(self.manifest.replace(
+            reasoner=reasoner_fingerprint(self.settings.reasoner), closures=tuple(sorted(self._reasoned)),
+            loading=tuple(loading), clean=not loading,
+        ))
+
+    def mark_reasoned(self, modes: Iterable[str]) -> None:
+        """Trust the stored inferred graphs of ``modes`` as up to date (a persistent store recorded them so)."""
+        with self._lock:
+            self._reasoned.update(modes)
             self._named_graphs.clear()
-            for mode in stale:
-                self.reason(mode)
+
+    def mark_stale(self) -> None:
+        """The asserted data changed outside a transaction (a bulk load): every closure must be recomputed."""
+        with self._lock:
+            self._reasoned.clear()
+            self._closures.clear()
+            self._named_graphs.clear()
+            self.changed_at = time.time()
+
+    def apply_delta(self, delta: StoreDelta) -> None:
+        """Replay a change committed on the graph this one replicates (closures come with the delta)."""
+        with self._lock:
+            self.store.remove(delta.removed)
+            self.store.add(delta.added)
+            self._closures.clear()
+            self._named_graphs.clear()
+            self.generation = delta.generation
+            self.changed_at = time.time()
 
     def asserted_triples(self) -> set[ox.Triple]:
         """Every asserted triple."""
@@ -162,14 +245,63 @@ class KnowledgeGraph:
         with self._lock:
             progress(f"reasoning ({mode}, engine {self.settings.reasoner}) ...")
             started = time.perf_counter()
+            if self.settings.reasoner in reasoning.INCREMENTAL_ENGINES:
+                report = self._materialize(mode, started, progress)
+                self.flush()
+                return report
             asserted = self.asserted_triples()
             inferred = reasoning.infer(asserted, mode, self.settings.reasoner)
             self.store.replace_graph(self.graph_iri(INFERRED_BY_MODE[mode]), inferred)
             self._reasoned.add(mode)
             self._named_graphs.clear()
+            self.flush()
             report = ReasoningReport(mode, len(asserted), len(inferred), time.perf_counter() - started)
             progress(f"reasoned ({mode}): {report.inferred:,} inferred from {report.asserted:,} asserted in {report.seconds:.2f} s")
             return report
+
+    def _materialize(self, mode: str, started: float, progress: Progress) -> ReasoningReport:
+        """The fast engine's path: asserted graph out as N-Triples, closure kept, additions in as N-Triples."""
+        reasoning.check_mode(mode)
+        closure = Closure.of_ntriples(mode, self.store.dump_ntriples(self.graph_iri(ASSERTED)))
+        additions = closure.additions()
+        target = self.graph_iri(INFERRED_BY_MODE[mode])
+        self.store.replace_graph(target, ())
+        self.store.add_ntriples(target, closure.ntriples(additions))
+        self._closures[mode] = closure
+        self._reasoned.add(mode)
+        self._named_graphs.clear()
+        problems = tuple(closure.describe(i) for i in closure.engine.inconsistencies)
+        report = ReasoningReport(mode, closure.asserted_count, len(additions), time.perf_counter() - started, problems)
+        progress(f"reasoned ({mode}): {report.inferred:,} inferred from {report.asserted:,} asserted in {report.seconds:.2f} s")
+        for problem in problems:
+            progress(f"inconsistent ({mode}): {problem}")
+        return report
+
+    def closure(self, mode: str) -> Closure:
+        """The fast engine's closure of ``mode`` with its derivations (computed now if the reasoner is another engine)."""
+        reasoning.check_mode(mode)
+        with self._lock:
+            if mode not in self._closures:
+                self._closures[mode] = Closure.of_ntriples(mode, self.store.dump_ntriples(self.graph_iri(ASSERTED)))
+            return self._closures[mode]
+
+    def grow_closure(self, mode: str, triples: Sequence[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
+        """Extend ``mode``'s stored closure from newly asserted ``triples`` (semi-naive from the delta).
+
+        Returns the triples taken out of and put into the inferred graph, or
+        ``None`` when the configured engine keeps no closure (then recompute).
+        """
+        closure = self._closures.get(mode)
+        if closure is None or self.settings.reasoner not in reasoning.INCREMENTAL_ENGINES:
+            return None
+        now_asserted, fresh = closure.grow(triples)
+        target = self.graph_iri(INFERRED_BY_MODE[mode])
+        gone = list(closure.engine.terms.triples(now_asserted))
+        self.store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)
+        self.store.add_ntriples(target, closure.ntriples(fresh))
+        self._reasoned.add(mode)
+        self._named_graphs.clear()
+        return gone, list(closure.engine.terms.triples(fresh))
 
     def ensure_reasoned(self, mode: str, progress: Progress = _quiet) -> None:
         """Bring ``mode``'s closure up to date if it is missing or stale."""
@@ -215,6 +347,7 @@ class KnowledgeGraph:
         ``bindings`` pre-bind variables (values are substituted into the parsed query, never into its text).
         """
         mode = self.check_mode(reasoning_mode)
+        check_query(text, self.settings)
         self.ensure_reasoned(mode)
         default_graph: list[str] | None
         named_graphs: list[str] | None
@@ -264,6 +397,127 @@ class KnowledgeGraph:
         return graph
 
 
+class GraphChange:
+    """The steps of one transaction on the asserted data (see :meth:`KnowledgeGraph.changing`).
+
+    Every step is recorded exactly (only quads that were present are removed,
+    only absent ones added), so that it can be undone and replayed elsewhere.
+    """
+
+    def __init__(self, graph: KnowledgeGraph) -> None:
+        self._graph = graph
+        self._steps: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
+        self._stale: list[str] = []
+        self.delta = StoreDelta((), (), graph.generation)
+
+    def apply(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> None:
+        """Delete ``deleted`` then insert ``inserted`` (default graph = ``asserted``), keeping ``asserted`` the union."""
+        graph = self._graph
+        asserted = ox.NamedNode(graph.graph_iri(ASSERTED))
+        inferred = {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        inserted, deleted = list(inserted), list(deleted)
+        for quad in (*inserted, *deleted):
+            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in inferred:
+                raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
+        holders = _Holders(graph.store)
+        named_removals = {q for q in deleted if not _addresses(q, asserted) and holders.has(q)}
+        removals = list(named_removals)
+        for quad in deleted:
+            in_asserted = ox.Quad(quad.subject, quad.predicate, quad.object, asserted)
+            if not holders.has(in_asserted) or in_asserted in removals:
+                continue
+            if _addresses(quad, asserted):
+                removals.append(in_asserted)
+                continue
+            remaining = {g for g in holders.graphs(quad.triple) if g not in inferred and g != asserted.value}
+            if not {g for g in remaining if ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(g)) not in named_removals}:
+                removals.append(in_asserted)
+        graph.store.remove(removals)
+        holders = _Holders(graph.store)
+        additions: list[ox.Quad] = []
+        for quad in inserted:
+            for target in {ox.Quad(quad.subject, quad.predicate, quad.object, asserted), ox.Quad(*quad.triple, quad.graph_name)}:
+                if not isinstance(target.graph_name, ox.DefaultGraph) and not holders.has(target) and target not in additions:
+                    additions.append(target)
+        graph.store.add(additions)
+        graph._named_graphs.clear()
+        self._steps.append((removals, additions))
+
+    def commit(self) -> None:
+        """Recompute the stale closures once, then publish the exact delta of the whole transaction."""
+        graph = self._graph
+        removed: dict[ox.Quad, None] = {}
+        added: dict[ox.Quad, None] = {}
+        for removals, additions in self._steps:
+            for quad in removals:
+                if added.pop(quad, 0) == 0:
+                    removed[quad] = None
+            for quad in additions:
+                if removed.pop(quad, 0) == 0:
+                    added[quad] = None
+        if not removed and not added:
+            if self._steps:
+                graph.flush()
+            return
+        self._stale = sorted(graph._reasoned)
+        graph._reasoned.clear()
+        asserted = graph.graph_iri(ASSERTED)
+        grown_only = not any(q.graph_name.value == asserted for q in removed)
+        new_asserted = [q.triple for q in added if q.graph_name.value == asserted]
+        for mode in self._stale:
+            name = ox.NamedNode(graph.graph_iri(INFERRED_BY_MODE[mode]))
+            grown = graph.grow_closure(mode, new_asserted) if grown_only else None
+            if grown is not None:
+                removed.update((ox.Quad(*t, name), None) for t in grown[0])
+                added.update((ox.Quad(*t, name), None) for t in grown[1])
+                continue
+            before = set(graph.store.triples(name.value))
+            graph.reason(mode)
+            after = set(graph.store.triples(name.value))
+            removed.update((ox.Quad(*t, name), None) for t in before - after)
+            added.update((ox.Quad(*t, name), None) for t in after - before)
+        graph.manifest = graph.manifest.replace(updates=graph.manifest.updates + 1)
+        graph.flush()  # durable before anyone is told (the HTTP answer comes after)
+        graph.generation += 1
+        graph.changed_at = time.time()
+        self.delta = StoreDelta(tuple(removed), tuple(added), graph.generation)
+        for listener in graph._listeners:
+            listener(self.delta)
+
+    def undo(self) -> None:
+        """Take back every step (closures are recomputed if the commit had started on them)."""
+        graph = self._graph
+        for removals, additions in reversed(self._steps):
+            graph.store.remove(additions)
+            graph.store.add(removals)
+        self._steps.clear()
+        graph._named_graphs.clear()
+        for mode in self._stale:
+            graph.reason(mode)
+        graph.flush()
+
+
+def _addresses(quad: ox.Quad, asserted: ox.NamedNode) -> bool:
+    """True if ``quad`` is in the default graph or in ``asserted`` (the same thing for changes)."""
+    return isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted
+
+
+class _Holders:
+    """Which named graphs hold a triple, asked once per triple."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[ox.Triple, set[str]] = {}
+
+    def graphs(self, triple: ox.Triple) -> set[str]:
+        if triple not in self._cache:
+            self._cache[triple] = set(self._store.graphs_containing(triple))
+        return self._cache[triple]
+
+    def has(self, quad: ox.Quad) -> bool:
+        return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in self.graphs(quad.triple)
+
+
 def query_error_from(error: SyntaxError, text: str) -> QueryError:
     """A ``QueryError`` carrying the line and column of the engine's ``error at L:C: ...`` message."""
     message = str(error.msg if error.msg else error)
@@ -307,6 +561,8 @@ def _shorten_expected(detail: str, keep: int = 8) -> str:
     if "Prefix not found" in items:
         return "undeclared prefix"
     named = [item for item in items if item and not item.startswith("[")]
+    if len(named) == 1 and " " in named[0]:  # the parser's own sentence ("Variables are not allowed in ...")
+        return named[0]
     if not named:
         return f"{head}unexpected input".strip()
     shown = ", ".join(named[:keep])

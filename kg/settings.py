@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from kg.store.spec import StoreConfigError, parse_store_spec
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REASONING_MODES = ("none", "rdfs", "owlrl")
 
@@ -31,7 +33,9 @@ class Settings:
     Empty means ``http://localhost:<port>/``, so that with default settings every
     minted IRI dereferences on the locally started server."""
     store: str = "memory"
-    """Where the dataset lives: ``memory`` (default) (``KG_STORE``)."""
+    """Where the dataset lives (``KG_STORE``): ``memory`` (default; rebuilt at every start), ``oxigraph:PATH``
+    (on disk, survives restarts) or ``sparql:QUERY_URL[;UPDATE_URL]`` (a SPARQL 1.1 server; credentials as
+    ``http://user:password@host/…``)."""
     write_token: str | None = None
     """Bearer token that authorises writes; no token means read-only (``KG_WRITE_TOKEN``)."""
     query_timeout: float = 10.0
@@ -46,8 +50,8 @@ class Settings:
     """Let updates use ``LOAD`` (``KG_ALLOW_LOAD``)."""
     default_reasoning: str = "owlrl"
     """Entailment used when a request names none: none, rdfs or owlrl (``KG_DEFAULT_REASONING``)."""
-    reasoner: str = "owlrl"
-    """Engine that computes the closure (``KG_REASONER``)."""
+    reasoner: str = "fast"
+    """Engine that computes the closure: ``fast`` (ours, incremental, explains) or ``owlrl`` (the reference) (``KG_REASONER``)."""
     host: str = "127.0.0.1"
     """Interface ``kg serve`` listens on (``KG_HOST``)."""
     port: int = 8000
@@ -72,8 +76,15 @@ class Settings:
             raise SettingsError(
                 f"KG_DEFAULT_REASONING must be one of {', '.join(REASONING_MODES)}: {self.default_reasoning!r}"
             )
+        try:
+            parse_store_spec(self.store)
+        except StoreConfigError as error:
+            raise SettingsError(str(error)) from None
         if self.query_timeout <= 0:
             raise SettingsError(f"KG_QUERY_TIMEOUT must be positive: {self.query_timeout!r}")
+        for name in ("workers", "threads", "max_result_rows", "max_request_bytes"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{env_name(name)} must be at least 1: {getattr(self, name)!r}")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and validated)."""

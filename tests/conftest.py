@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from flask import Flask
@@ -11,6 +13,9 @@ from flask.testing import FlaskClient
 from kg.app import create_app
 from kg.graph import KnowledgeGraph
 from kg.settings import Settings
+
+if TYPE_CHECKING:
+    from tests.linked_data_support import Server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = "http://localhost:8000/"
@@ -43,3 +48,12 @@ def app(settings: Settings, knowledge_graph: KnowledgeGraph) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client of the shipped app."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def shipped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real ``kg serve`` on the shipped data, with ``KG_BASE_URI=http://127.0.0.1:PORT/`` (stopped after the run)."""
+    from tests.linked_data_support import serve
+
+    with serve(log_dir=tmp_path_factory.mktemp("serve")) as server:
+        yield server

@@ -94,4 +94,4 @@ def test_reason_prints_counts_and_time() -> None:
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(": ", 1) for line in done.stdout.strip().splitlines())
     assert int(lines["asserted"]) == 16 and int(lines["inferred"]) > 0
-    assert lines["reasoning (owlrl, owlrl)"].endswith(" s")
+    assert lines["reasoning (owlrl, fast)"].endswith(" s")

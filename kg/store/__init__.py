@@ -1,23 +1,36 @@
 """Where the dataset lives.  ``open_store`` turns the ``KG_STORE`` setting into a store.
 
-Every backend offers the same small interface (:class:`kg.store.oxigraph.OxigraphStore`
-is the model): add and remove quads, read a graph, list graphs, and evaluate
-SPARQL with its own engine.
+Every backend offers the same interface (:class:`kg.store.base.Store`): add and
+remove quads, read a graph, list graphs, evaluate SPARQL with its own engine,
+and, for the stores that outlive the process, record what they hold.
 """
 
 from __future__ import annotations
 
-from kg.settings import Settings
+from typing import TYPE_CHECKING
+
+from kg.store.base import Store, StoreError, StoreTimeout, StoreUnavailable
 from kg.store.oxigraph import OxigraphStore
+from kg.store.persistent import PersistentOxigraphStore
+from kg.store.remote import RemoteStore
+from kg.store.spec import StoreConfigError, StoreSpec, parse_store_spec
+
+if TYPE_CHECKING:
+    from kg.settings import Settings
+
+__all__ = [
+    "OxigraphStore", "PersistentOxigraphStore", "RemoteStore", "Store", "StoreConfigError", "StoreError",
+    "StoreSpec", "StoreTimeout", "StoreUnavailable", "open_store", "parse_store_spec",
+]
 
 
-class StoreConfigError(ValueError):
-    """``KG_STORE`` names a store kind that does not exist or is malformed."""
-
-
-def open_store(settings: Settings) -> OxigraphStore:
+def open_store(settings: Settings) -> Store:
     """Open the store named by ``settings.store``."""
-    kind, _, _argument = settings.store.partition(":")
-    if kind == "memory":
-        return OxigraphStore.in_memory()
-    raise StoreConfigError(f"unknown KG_STORE {settings.store!r}; known: memory")
+    spec = parse_store_spec(settings.store)
+    if spec.kind == "oxigraph":
+        assert spec.path is not None
+        return PersistentOxigraphStore(spec.path)
+    if spec.kind == "sparql":
+        assert spec.query_url is not None and spec.update_url is not None
+        return RemoteStore(spec.query_url, spec.update_url, settings.base_uri, settings.query_timeout)
+    return OxigraphStore.in_memory()

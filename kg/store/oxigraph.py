@@ -1,16 +1,31 @@
-"""The embedded store: a pyoxigraph ``Store``, whose engine evaluates our SPARQL."""
+"""The embedded store: a pyoxigraph ``Store``, whose engine evaluates our SPARQL (in memory here; on disk in :mod:`.persistent`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO
 
 import pyoxigraph as ox
 
-QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+from kg.store.base import QueryAnswer, Substitutions
+from kg.store.manifest import Manifest
+
+__all__ = ["OxigraphStore", "QueryAnswer"]
+
+#: Formats whose documents hold quads (named graphs), as opposed to triples.
+QUAD_FORMATS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
 
 
 class OxigraphStore:
-    """A thin adapter over a pyoxigraph store; graphs are addressed by IRI strings."""
+    """A thin adapter over a pyoxigraph store; graphs are addressed by IRI strings.
+
+    Every write goes through :meth:`_before_write` first, which the on-disk
+    subclass uses to mark a change in progress.
+    """
+
+    kind = "memory"
+    persistent = False
+    evaluates_in_process = True
 
     def __init__(self, store: ox.Store) -> None:
         self._store = store
@@ -20,12 +35,21 @@ class OxigraphStore:
         """A new, empty in-memory store."""
         return cls(ox.Store())
 
+    def describe(self) -> str:
+        """Where the data lives."""
+        return "the in-memory store"
+
+    def _before_write(self) -> None:
+        """Called before every write (nothing to do in memory)."""
+
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add ``quads`` (atomically)."""
+        self._before_write()
         self._store.extend(quads)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         """Remove ``quads``; absent ones are ignored."""
+        self._before_write()
         for quad in quads:
             self._store.remove(quad)
 
@@ -36,10 +60,62 @@ class OxigraphStore:
 
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Make named graph ``graph`` hold exactly ``triples``."""
+        self._before_write()
         name = ox.NamedNode(graph)
         if self._store.contains_named_graph(name):
             self._store.remove_graph(name)
         self._store.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+
+    def load_triples(self, graph: str, stream: IO[bytes], fmt: ox.RdfFormat, base_iri: str) -> None:
+        """Parse a triples document (N-Triples, Turtle, RDF/XML) straight into ``graph``, atomically.
+
+        Raises ``SyntaxError`` with the parser's position for a malformed document.
+        """
+        self._before_write()
+        self._store.load(stream, format=fmt, base_iri=base_iri, to_graph=ox.NamedNode(graph))
+
+    def bulk_load(self, graph: str, stream: IO[bytes], fmt: ox.RdfFormat, base_iri: str) -> None:
+        """Stream a validated document in without holding it in memory: triples into ``graph``; quads into their
+        own graphs and ``graph`` (default-graph quads into ``graph`` only).  Not atomic: validate first."""
+        self._before_write()
+        target = ox.NamedNode(graph)
+        if fmt not in QUAD_FORMATS:
+            self._store.bulk_load(stream, format=fmt, base_iri=base_iri, to_graph=target)
+            return
+
+        def with_asserted_copies() -> Iterator[ox.Quad]:
+            for quad in ox.parse(stream, format=fmt, base_iri=base_iri):
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
+                if not isinstance(quad.graph_name, ox.DefaultGraph):
+                    yield quad
+
+        self._store.bulk_extend(with_asserted_copies())
+
+    def dump_ntriples(self, graph: str) -> str:
+        """Named graph ``graph`` as canonical N-Triples text, one triple per line."""
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)).decode()
+
+    def add_ntriples(self, graph: str, text: str) -> None:
+        """Add canonical N-Triples ``text`` to ``graph``, keeping blank node labels (they name stored nodes).
+
+        Lines without blank nodes go through the store's own parser (fast); the
+        others through pyoxigraph terms, because the store's loader renames blank nodes.
+        """
+        self._before_write()
+        name = ox.NamedNode(graph)
+        plain: list[str] = []
+        labelled: list[str] = []
+        for line in text.splitlines(keepends=True):
+            (labelled if "_:" in line else plain).append(line)
+        if plain:
+            self._store.load("".join(plain), format=ox.RdfFormat.N_TRIPLES, to_graph=name)
+        if labelled:
+            parsed = ox.parse("".join(labelled), format=ox.RdfFormat.N_TRIPLES)
+            self._store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in parsed)
+
+    def size(self) -> int:
+        """Number of quads in the store."""
+        return len(self._store)
 
     def graphs_containing(self, triple: ox.Triple) -> list[str]:
         """IRIs of the named graphs that hold ``triple``."""
@@ -52,11 +128,8 @@ class OxigraphStore:
 
     def count(self, graph: str) -> int:
         """Number of triples in named graph ``graph``."""
-        answer = self._store.query(
-            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-            substitutions={ox.Variable("g"): ox.NamedNode(graph)},
-        )
-        return int(next(iter(answer))["n"].value)
+        answer = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}")
+        return int(next(iter(answer))["n"].value)  # type: ignore[arg-type, index]
 
     def query(
         self,
@@ -65,7 +138,7 @@ class OxigraphStore:
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
-        substitutions: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None,
+        substitutions: Substitutions | None = None,
         base_iri: str | None = None,
     ) -> QueryAnswer:
         """Evaluate a SPARQL query.  ``None`` for a dataset argument leaves the query's own (or the store's) choice.
@@ -80,3 +153,18 @@ class OxigraphStore:
             named_graphs=[ox.NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
             substitutions={ox.Variable(k): v for k, v in substitutions.items()} if substitutions else None,
         )
+
+    def clear(self) -> None:
+        """Remove everything."""
+        self._before_write()
+        self._store.clear()
+
+    def read_manifest(self) -> Manifest | None:
+        """Nothing is recorded in memory: every process starts empty."""
+        return None
+
+    def flush(self, manifest: Manifest) -> None:
+        """Nothing to make durable in memory."""
+
+    def close(self) -> None:
+        """Nothing to release in memory."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from kg.evaluation import Evaluator
 from kg.graph import KnowledgeGraph
 from kg.settings import Settings
 
@@ -16,3 +17,11 @@ def current_graph() -> KnowledgeGraph:
 def current_settings() -> Settings:
     """The running app's settings."""
     return current_app.extensions["kg.settings"]
+
+
+def current_evaluator() -> Evaluator:
+    """The running app's query evaluator: ``evaluate(QueryJob) -> Outcome`` under the endpoint's limits.
+
+    Under ``kg serve`` it is the worker pool (time limit enforced); otherwise in-process.
+    """
+    return current_app.extensions["kg.evaluator"]

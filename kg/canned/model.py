@@ -1,0 +1,130 @@
+"""What a canned query is: its metadata, its typed parameters and its SPARQL text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: The kinds of value a parameter takes.
+PARAMETER_TYPES: dict[str, str] = {
+    "iri": "an IRI (full, prefixed like sector:business, or a short name in the parameter's namespace)",
+    "literal": "a text",
+    "integer": "an integer",
+    "date": "a date (YYYY-MM-DD)",
+    "enum": "one of the allowed values",
+}
+
+#: Request parameters of a run that are not query parameters.
+RESERVED_NAMES = frozenset({"format", "reasoning", "download"})
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter: a variable of the query that a caller sets, with its type and constraints."""
+
+    name: str
+    type: str
+    label: str = ""
+    description: str = ""
+    default: str | None = None
+    required: bool = True
+    rdf_class: str | None = None
+    """For ``iri`` parameters: the class (full IRI) the value must be an instance of."""
+    namespace: str | None = None
+    """For ``iri`` parameters: the namespace (full IRI) a short name is resolved against."""
+    values: tuple[str, ...] = ()
+    """For ``enum`` parameters: the allowed values."""
+    lang: str | None = None
+    """For ``literal`` and ``enum`` parameters: the language tag of the bound literal."""
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def expects(self) -> str:
+        """What a value of this parameter must be, in words (for error messages and forms)."""
+        if self.type == "enum":
+            return "one of: " + ", ".join(self.values)
+        if self.type == "iri" and self.rdf_class:
+            return f"the IRI of an instance of <{self.rdf_class}>" + (
+                f" (or its short name in <{self.namespace}>)" if self.namespace else "")
+        if self.type == "integer" and (self.minimum is not None or self.maximum is not None):
+            low = "" if self.minimum is None else f" ≥ {self.minimum}"
+            high = "" if self.maximum is None else f" ≤ {self.maximum}"
+            return "an integer" + (low + (" and" if low and high else "") + high)
+        return PARAMETER_TYPES[self.type]
+
+    def to_json(self) -> dict[str, Any]:
+        """The parameter as the REST API shows it (only the keys that apply)."""
+        document: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "label": self.label or self.name,
+            "description": self.description,
+            "required": self.required,
+        }
+        optional = {
+            "default": self.default,
+            "class": self.rdf_class,
+            "namespace": self.namespace,
+            "values": list(self.values) or None,
+            "lang": self.lang,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+        document.update({key: value for key, value in optional.items() if value is not None})
+        return document
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A parsed ``.rq`` file: name, metadata, parameters and the full text (header included)."""
+
+    name: str
+    title: str
+    sparql: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    form: str = "SELECT"
+    """SELECT, ASK, CONSTRUCT or DESCRIBE."""
+    reasoning: str | None = None
+    """The entailment the query is written for (runs use it unless asked otherwise); None: the server's default."""
+    shipped: bool = False
+    revision: int | None = None
+    """For saved queries: the revision number of the current version."""
+
+    @property
+    def answers_with_graph(self) -> bool:
+        """True for CONSTRUCT and DESCRIBE queries (RDF answers), False for SELECT and ASK (solutions)."""
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+    def parameter(self, name: str) -> Parameter | None:
+        """The parameter called ``name``, if any."""
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def matches(self, tag: str | None = None, text: str | None = None) -> bool:
+        """True if the query has ``tag`` (case-insensitive) and mentions ``text`` in its name, title, description or tags."""
+        if tag and tag.casefold() not in {t.casefold() for t in self.tags}:
+            return False
+        if text:
+            haystack = " ".join((self.name, self.title, self.description, *self.tags)).casefold()
+            return all(word in haystack for word in text.casefold().split())
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        """The catalogue entry: metadata and parameters, without the SPARQL text."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "tags": list(self.tags),
+            "parameters": [p.to_json() for p in self.parameters],
+            "form": self.form,
+            "reasoning": self.reasoning,
+            "source": "shipped" if self.shipped else "saved",
+            "revision": self.revision,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The catalogue entry plus the full ``.rq`` text as ``sparql``."""
+        return {**self.summary(), "sparql": self.sparql}

@@ -1,0 +1,52 @@
+"""Running a canned query: bind its parameters, pick its entailment, and hand it to an evaluator with limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kg.canned.binding import bind_parameters, sample_bindings
+from kg.canned.checks import explain_engine_error
+from kg.canned.errors import InvalidQuery
+from kg.canned.model import CannedQuery
+from kg.evaluation import Evaluator, Outcome, QueryJob
+from kg.graph import KnowledgeGraph
+
+
+def run_mode(query: CannedQuery, graph: KnowledgeGraph, reasoning: str | None = None) -> str:
+    """The entailment of a run: the one asked for, else the query's own, else the server's default."""
+    return graph.check_mode(reasoning or query.reasoning)
+
+
+def query_job(
+    query: CannedQuery,
+    given: Mapping[str, Sequence[str]],
+    graph: KnowledgeGraph,
+    *,
+    reasoning: str | None = None,
+    solutions_format: str | None = "json",
+    graph_format: str | None = "turtle",
+) -> QueryJob:
+    """The job that runs ``query`` with request values ``given`` (checked and bound, never pasted into the text).
+
+    Raises ``ParameterError`` for a bad value and ``QueryError`` for an unknown reasoning mode.
+    """
+    mode = run_mode(query, graph, reasoning)
+    bindings = bind_parameters(query, given, graph)
+    return QueryJob.of(query.sparql, mode, bindings, solutions_format=solutions_format, graph_format=graph_format)
+
+
+def trial_run(query: CannedQuery, graph: KnowledgeGraph, evaluator: Evaluator) -> Outcome:
+    """Run ``query`` once, every parameter bound (defaults, else sample values), under the evaluator's limits.
+
+    Used before a query is saved, so that what lands in the catalogue parses,
+    binds its parameters and runs; ``InvalidQuery`` says why it does not.
+    """
+    job = QueryJob.of(query.sparql, run_mode(query, graph), sample_bindings(query, graph),
+                      solutions_format="json", graph_format="nt")
+    outcome = evaluator.evaluate(job)
+    if outcome.ok:
+        return outcome
+    message = explain_engine_error(query, outcome.message or "the query could not be answered")
+    if outcome.line is None and message == outcome.message:
+        message = f"the query fails when run with its defaults: {message}"
+    raise InvalidQuery(message, outcome.line, outcome.column)

@@ -1,0 +1,368 @@
+"""Bounded descriptions: what dereferencing an IRI returns, with where each fact holds and where it came from.
+
+A resource's description (a symmetric concise bounded description, capped):
+
+* its own triples, asserted and (unless ``reasoning=none``) inferred, with the
+  blank nodes they lead to;
+* up to :data:`INCOMING_CAP` triples pointing at it (the total is counted);
+* the labels of everything those triples mention;
+* provenance: for every source graph an asserted fact sits in, the graph's
+  ``prov:wasDerivedFrom`` passage and that passage's exact text.
+
+Each :class:`Fact` knows the graphs it holds in: its source graphs (or
+``<base>graph/asserted`` when it has none) if asserted, the mode's inferred
+graph if inferred.  Quad formats write facts in those graphs; triple formats
+write their union, so every flavour carries the same triples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.namespaces import STANDARD_PREFIXES
+from kg.terms import to_ox
+
+SCHEMA_NAME = URIRef(STANDARD_PREFIXES["schema"] + "name")
+LABEL_PREDICATES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA_NAME, FOAF.name, DCTERMS.title)
+"""Properties whose values name a resource for people, in order of preference."""
+
+INCOMING_CAP = 200
+"""Triples pointing at a resource included in its description; the rest are left to SPARQL."""
+GRAPH_CONTENT_CAP = 5000
+"""Triples of a named graph included when its IRI is dereferenced; larger graphs are left to SPARQL."""
+BLANK_NODE_CAP = 200
+"""Blank nodes followed from a description's subjects (restrictions, lists, n-ary values)."""
+VALUES_CHUNK = 100
+"""IRIs per ``VALUES`` block: a description's queries stay as small as the endpoint's own."""
+
+TERM_KINDS: tuple[URIRef, ...] = (
+    OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
+    OWL.NamedIndividual, OWL.Ontology,
+)
+"""Types that make a subject part of an ontology rather than of the data."""
+
+Triple = tuple[Node, Node, Node]
+Quad = tuple[Node, Node, Node, URIRef | None]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A triple of a description and the graphs it is written in (none: the default graph)."""
+
+    subject: Node
+    predicate: URIRef
+    object: Node
+    graphs: tuple[URIRef, ...] = ()
+    inferred: bool = False
+    sources: tuple[URIRef, ...] = ()
+    """The source graphs (provenance) an asserted fact comes from."""
+
+    @property
+    def triple(self) -> Triple:
+        """The fact as an ``(s, p, o)`` tuple."""
+        return self.subject, self.predicate, self.object
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source graph, and the passage (with its exact text) its facts were derived from."""
+
+    graph: URIRef
+    passage: URIRef | None = None
+    text: str | None = None
+
+
+@dataclass
+class Description:
+    """A bounded description of ``topic``: the facts every flavour writes, and what the page needs."""
+
+    topic: URIRef
+    kind: str
+    """``resource``, ``graph``, ``ontology`` or ``dataset``."""
+    mode: str
+    facts: list[Fact] = field(default_factory=list)
+    sources: dict[URIRef, Source] = field(default_factory=dict)
+    incoming_total: int = 0
+    graph_size: int | None = None
+    """For a named graph: its number of triples."""
+
+    def stored(self) -> list[Fact]:
+        """The facts of the dataset (without the document's own metadata)."""
+        return [f for f in self.facts if f.graphs]
+
+    def outgoing(self) -> list[Fact]:
+        """The facts whose subject is the topic."""
+        return [f for f in self.stored() if f.subject == self.topic]
+
+    def incoming(self) -> list[Fact]:
+        """The facts that point at the topic from another resource."""
+        return [f for f in self.stored() if f.object == self.topic and f.subject != self.topic]
+
+    def labels(self) -> dict[Node, list[Literal]]:
+        """Label literals per term, in the order of :data:`LABEL_PREDICATES`."""
+        rank = {p: i for i, p in enumerate(LABEL_PREDICATES)}
+        found: dict[Node, list[tuple[int, Literal]]] = {}
+        for fact in self.facts:
+            if fact.predicate in rank and isinstance(fact.object, Literal):
+                found.setdefault(fact.subject, []).append((rank[fact.predicate], fact.object))
+        return {term: [lit for _, lit in sorted(set(items), key=lambda x: (x[0], str(x[1])))] for term, items in found.items()}
+
+    def passages(self) -> list[URIRef]:
+        """The passages the description's facts were derived from."""
+        return sorted({s.passage for s in self.sources.values() if s.passage is not None})
+
+
+class _Collector:
+    """Gathers ``(s, p, o, graph)`` rows into facts, each triple once with all its graphs."""
+
+    def __init__(self, asserted: str, inferred: set[str], keep: frozenset[URIRef] = frozenset()) -> None:
+        self._asserted = URIRef(asserted)
+        self._inferred = {URIRef(g) for g in inferred}
+        self._keep = keep
+        """Graphs a fact is always written in when it holds there (the graph being described)."""
+        self._graphs: dict[Triple, set[URIRef]] = {}
+        self._generated: dict[Triple, None] = {}
+
+    def add_rows(self, rows: Iterable[dict[str, Node]]) -> None:
+        for row in rows:
+            triple = (row["s"], row["p"], row["o"])
+            graphs = self._graphs.setdefault(triple, set())
+            if "g" in row:
+                graphs.add(row["g"])  # type: ignore[arg-type]
+
+    def add_generated(self, triples: Iterable[Triple]) -> None:
+        """Triples computed for the document itself (default graph)."""
+        for triple in triples:
+            self._generated.setdefault(triple, None)
+
+    def is_asserted(self, triple: Triple) -> bool:
+        """Whether ``triple`` holds in a graph other than an inferred one."""
+        return bool(self._graphs.get(triple, set()) - self._inferred)
+
+    def drop_inferred_blank_objects(self) -> None:
+        """Forget inferred triples whose object is a blank node (``x a [restriction]``): no one can refer to it."""
+        for triple in [t for t in self._graphs if isinstance(t[2], BNode) and not self.is_asserted(t)]:
+            del self._graphs[triple]
+
+    def triples(self) -> list[Triple]:
+        return list(self._graphs)
+
+    def source_graphs(self) -> set[URIRef]:
+        found: set[URIRef] = set()
+        for graphs in self._graphs.values():
+            found |= graphs - self._inferred - {self._asserted}
+        return found
+
+    def facts(self) -> list[Fact]:
+        facts: list[Fact] = []
+        for (s, p, o), graphs in self._graphs.items():
+            if not graphs:
+                facts.append(Fact(s, p, o))  # type: ignore[arg-type]
+                continue
+            sources = tuple(sorted(graphs - self._inferred - {self._asserted}))
+            kept = graphs & self._keep
+            if sources or self._asserted in graphs:
+                written = tuple(sorted(set(sources) | kept)) or (self._asserted,)
+                facts.append(Fact(s, p, o, written, False, sources))  # type: ignore[arg-type]
+            else:
+                facts.append(Fact(s, p, o, tuple(sorted(graphs & self._inferred)), True))  # type: ignore[arg-type]
+        facts.extend(Fact(s, p, o) for (s, p, o) in self._generated if (s, p, o) not in self._graphs)  # type: ignore[arg-type]
+        return facts
+
+
+def _values(terms: Iterable[Node]) -> str:
+    """A ``VALUES`` row list of IRIs, written by the engine's own term syntax (which IRIs cannot break out of)."""
+    return " ".join(str(to_ox(t)) for t in terms if isinstance(t, URIRef))
+
+
+class Describer:
+    """Builds descriptions over a knowledge graph under one entailment mode."""
+
+    def __init__(self, graph: KnowledgeGraph, mode: str) -> None:
+        self.graph = graph
+        self.mode = mode
+        self.asserted = graph.graph_iri(ASSERTED)
+        self.inferred_graphs = {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        self.text_property = URIRef(graph.namespaces.terms + "text")
+
+    def _collector(self, keep: frozenset[URIRef] = frozenset()) -> _Collector:
+        return _Collector(self.asserted, self.inferred_graphs, keep)
+
+    def _select(self, text: str, mode: str | None = None, **bindings: Node) -> list[dict[str, Node]]:
+        return self.graph.select(text, mode or self.mode, bindings=bindings or None)
+
+    # --- existence -------------------------------------------------------
+
+    def mentions(self, iri: str) -> bool:
+        """Whether ``iri`` is the subject or the object of a triple the mode sees."""
+        return self.graph.ask("ASK { { ?x ?p ?y } UNION { ?z ?q ?x } }", self.mode, bindings={"x": URIRef(iri)})
+
+    def is_graph(self, iri: str) -> bool:
+        """Whether ``iri`` names a graph of the dataset."""
+        return iri in self.graph.store.graph_names() or iri in self._graph_modes()
+
+    def _graph_modes(self) -> dict[str, str]:
+        return {self.graph.graph_iri(name): mode for mode, name in INFERRED_BY_MODE.items()}
+
+    # --- building blocks -------------------------------------------------
+
+    def _outgoing(self, collector: _Collector, subjects: Sequence[Node]) -> None:
+        """The triples of ``subjects`` (with their graphs), following blank-node objects."""
+        iris = [s for s in subjects if isinstance(s, URIRef)]
+        for start in range(0, len(iris), VALUES_CHUNK):
+            collector.add_rows(self._select(
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {_values(iris[start:start + VALUES_CHUNK])} }} "
+                "GRAPH ?g { ?s ?p ?o } }"))
+        pending = [s for s in subjects if isinstance(s, BNode)]
+        pending += [o for (s, _, o) in collector.triples() if isinstance(o, BNode) and collector.is_asserted((s, _, o))]
+        seen: set[BNode] = set()
+        while pending and len(seen) < BLANK_NODE_CAP:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)  # type: ignore[arg-type]
+            rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", s=node)
+            collector.add_rows(rows)
+            pending += [row["o"] for row in rows if isinstance(row["o"], BNode) and row["o"] not in seen]
+
+    def _incoming(self, collector: _Collector, target: URIRef, cap: int = INCOMING_CAP) -> int:
+        """Up to ``cap`` triples pointing at ``target`` from IRIs; returns how many there are in all."""
+        rows = self._select(
+            "SELECT ?s ?p ?o ?g WHERE { { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s)) } "
+            f"LIMIT {cap} }} GRAPH ?g {{ ?s ?p ?o }} }}",
+            o=target,
+        )
+        collector.add_rows(rows)
+        distinct = len({(r["s"], r["p"]) for r in rows})
+        if distinct < cap:
+            return distinct
+        counted = self._select(
+            "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(!isBlank(?s)) } GROUP BY ?o", o=target)
+        return int(counted[0]["n"]) if counted else distinct  # type: ignore[call-overload]
+
+    def _about(self, collector: _Collector, subjects: Iterable[Node], predicates: Sequence[URIRef]) -> None:
+        """The triples of ``subjects`` with one of ``predicates``, with their graphs."""
+        iris = sorted({s for s in subjects if isinstance(s, URIRef)})
+        for start in range(0, len(iris), VALUES_CHUNK):
+            chunk = iris[start:start + VALUES_CHUNK]
+            collector.add_rows(self._select(
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {_values(chunk)} }} VALUES ?p {{ {_values(predicates)} }} "
+                "GRAPH ?g { ?s ?p ?o } }"))
+
+    def _provenance(self, collector: _Collector) -> dict[URIRef, Source]:
+        """Each source graph's passage and its text, added to the description."""
+        graphs = sorted(collector.source_graphs())
+        self._about(collector, graphs, (PROV.wasDerivedFrom, RDF.type))
+        passages: dict[URIRef, URIRef] = {}
+        for (s, p, o) in collector.triples():
+            if s in graphs and p == PROV.wasDerivedFrom and isinstance(o, URIRef):
+                passages.setdefault(s, o)  # type: ignore[arg-type]
+        self._about(collector, set(passages.values()), (self.text_property,))
+        texts = {s: str(o) for (s, p, o) in collector.triples() if p == self.text_property and s in passages.values()}
+        return {g: Source(g, passages.get(g), texts.get(passages.get(g))) for g in graphs}  # type: ignore[arg-type]
+
+    def _labels(self, collector: _Collector) -> None:
+        """The labels of every IRI the description mentions."""
+        mentioned: set[Node] = set()
+        for (s, p, o) in collector.triples():
+            mentioned.update((s, p, o))
+        self._about(collector, mentioned, LABEL_PREDICATES)
+
+    def _document(self, collector: _Collector, topic: URIRef, document: URIRef, sources: dict[URIRef, Source]) -> None:
+        collector.add_generated([(document, RDF.type, FOAF.Document), (document, FOAF.primaryTopic, topic)])
+        collector.add_generated(
+            (document, PROV.wasDerivedFrom, s.passage) for s in sources.values() if s.passage is not None)
+
+    # --- descriptions ----------------------------------------------------
+
+    def resource(self, iri: str, document: str) -> Description:
+        """The bounded description of a resource."""
+        topic = URIRef(iri)
+        collector = self._collector()
+        self._outgoing(collector, [topic])
+        collector.drop_inferred_blank_objects()
+        incoming_total = self._incoming(collector, topic)
+        sources = self._provenance(collector)
+        self._labels(collector)
+        self._document(collector, topic, URIRef(document), sources)
+        return Description(topic, "resource", self.mode, collector.facts(), sources, incoming_total)
+
+    def named_graph(self, iri: str, document: str) -> Description:
+        """A named graph: its triples (when not too many), what the dataset says about it, and its passage."""
+        topic = URIRef(iri)
+        content_mode = self._graph_modes().get(iri, self.mode)
+        if content_mode != "none":
+            self.graph.ensure_reasoned(content_mode)
+        size = graph_size(self.graph, iri, content_mode)
+        collector = self._collector(frozenset({topic}))
+        if size <= GRAPH_CONTENT_CAP:
+            rows = self._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", content_mode, g=topic)
+            collector.add_rows(rows)
+            self._outgoing(collector, [row["o"] for row in rows if isinstance(row["o"], BNode)])
+        self._outgoing(collector, [topic])
+        sources = self._provenance(collector)
+        if topic in sources:
+            sources = {topic: sources[topic]}
+        self._labels(collector)
+        self._document(collector, topic, URIRef(document), sources)
+        return Description(topic, "graph", self.mode, collector.facts(), sources, graph_size=size)
+
+    def ontology(self, iri: str, document: str) -> Description:
+        """The ontology: every declared term outside the data's resources, with its axioms and their blank nodes."""
+        topic = URIRef(iri)
+        resources = self.graph.namespaces.resources
+        rows = self._select(
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?k {{ {_values(TERM_KINDS)} }} GRAPH ?g {{ ?s a ?k }} "
+            f"FILTER(isIRI(?s) && !STRSTARTS(STR(?s), {Literal(resources).n3()})) }}", "none")
+        terms = sorted({row["s"] for row in rows} | {topic})
+        collector = self._collector()
+        self._outgoing(collector, terms)
+        sources = self._provenance(collector)
+        self._labels(collector)
+        self._document(collector, topic, URIRef(document), sources)
+        return Description(topic, "ontology", self.mode, collector.facts(), sources)
+
+    def labels_of(self, terms: Iterable[Node]) -> dict[Node, list[Literal]]:
+        """The labels of ``terms`` (for pages that list resources without describing them)."""
+        collector = self._collector()
+        self._about(collector, terms, LABEL_PREDICATES)
+        return Description(URIRef(self.graph.settings.base_uri), "labels", self.mode, collector.facts()).labels()
+
+    def concept_schemes(self, iri: str) -> Description:
+        """The SKOS concept schemes, their concepts and labels (listed on the ontology's page)."""
+        collector = self._collector()
+        collector.add_rows(self._select(
+            "SELECT ?s ?p ?o ?g WHERE { VALUES ?p { skos:inScheme skos:topConceptOf } "
+            "?o a skos:ConceptScheme . GRAPH ?g { ?s ?p ?o } }"))
+        collector.add_rows(self._select(
+            "SELECT ?s ?p ?o ?g WHERE { VALUES ?p { rdf:type } VALUES ?o { skos:ConceptScheme } GRAPH ?g { ?s ?p ?o } }"))
+        self._labels(collector)
+        return Description(URIRef(iri), "schemes", self.mode, collector.facts())
+
+
+def graph_size(graph: KnowledgeGraph, iri: str, mode: str) -> int:
+    """Number of triples in the named graph ``iri`` (seen under ``mode``, which must not hide it)."""
+    rows = graph.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", mode,
+                        bindings={"g": URIRef(iri)})
+    return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
+
+
+def generated(topic: URIRef, kind: str, mode: str, triples: Iterable[Triple], document: str) -> Description:
+    """A description made of computed triples (the dataset's VoID), all in the default graph."""
+    collector = _Collector("", set())
+    collector.add_generated(triples)
+    collector.add_generated([(URIRef(document), RDF.type, FOAF.Document), (URIRef(document), FOAF.primaryTopic, topic)])
+    return Description(topic, kind, mode, collector.facts())
+
+
+def ox_quad(fact: Fact, graph: URIRef | None) -> ox.Quad:
+    """A pyoxigraph quad of ``fact`` in ``graph`` (``None``: the default graph)."""
+    name = ox.NamedNode(str(graph)) if graph is not None else ox.DefaultGraph()
+    return ox.Quad(to_ox(fact.subject), to_ox(fact.predicate), to_ox(fact.object), name)  # type: ignore[arg-type]

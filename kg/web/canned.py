@@ -1,0 +1,257 @@
+"""The canned-query REST API (``/api/queries…``), its OpenAPI document and the rendered API docs."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from kg.canned.binding import instances_of
+from kg.canned.catalogue import Catalogue
+from kg.canned.errors import CannedError, InvalidQuery, ParameterError
+from kg.canned.model import CannedQuery, Parameter
+from kg.canned.openapi import openapi_document
+from kg.canned.run import query_job, trial_run
+from kg.evaluation.job import UNAVAILABLE
+from kg.sparql.errors import QueryError
+from kg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, negotiate_answer
+from kg.sparql.service_description import TRUNCATION_HEADER
+from kg.web import current_evaluator, current_graph, current_settings
+
+blueprint = Blueprint("canned", __name__)
+
+SPARQL_QUERY = "application/sparql-query"
+
+
+class WriteRefused(Exception):
+    """A write without the right bearer token (401), or on a server that has none (403)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def current_catalogue() -> Catalogue:
+    """The running app's query catalogue."""
+    return current_app.extensions["kg.catalogue"]
+
+
+def check_write_token(presented: str | None, asked_as: str = "an 'Authorization: Bearer <token>' header") -> None:
+    """Refuse a write unless ``presented`` is the server's write token (``WriteRefused`` 403 if it has none)."""
+    token = current_settings().write_token
+    if not token:
+        raise WriteRefused(403, "writes are disabled: the server has no write token (set KG_WRITE_TOKEN)")
+    if not presented:
+        raise WriteRefused(401, f"this write needs {asked_as}")
+    if not hmac.compare_digest(presented.encode(), token.encode()):
+        raise WriteRefused(401, "the token is not the server's write token")
+
+
+def require_write_token() -> None:
+    """Let the request through only with ``Authorization: Bearer <KG_WRITE_TOKEN>``."""
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    check_write_token(given.strip() if scheme.lower() == "bearer" else None)
+
+
+def trial(query: CannedQuery) -> None:
+    """Refuse to save a query that does not run with its defaults within the endpoint's limits."""
+    trial_run(query, current_graph(), current_evaluator())
+
+
+# -- catalogue ---------------------------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/queries")
+def list_queries() -> Response:
+    """The catalogue, filtered by ``tag=`` and ``q=``."""
+    queries = current_catalogue().queries(tag=request.args.get("tag"), text=request.args.get("q"))
+    return jsonify(queries=[_with_links(q.summary()) for q in queries])
+
+
+@blueprint.get("/api/queries/<name>")
+def get_query(name: str) -> Response:
+    """One query: metadata and ``sparql`` (JSON), or the ``.rq`` file itself if asked for."""
+    query = current_catalogue().get(name)
+    if request.accept_mimetypes.best_match(["application/json", SPARQL_QUERY]) == SPARQL_QUERY:
+        response = Response(query.sparql, content_type=f"{SPARQL_QUERY}; charset=utf-8")
+    else:
+        response = jsonify(_with_links(query.to_json()))
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.put("/api/queries/<name>")
+def put_query(name: str) -> Response:
+    """Create or replace a saved query from its ``.rq`` text."""
+    require_write_token()
+    if request.mimetype != SPARQL_QUERY:
+        return error_response(415, f"send the .rq file as the body with Content-Type: {SPARQL_QUERY}")
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error_response(400, f"the body is not UTF-8 (byte {error.start})")
+    if not text.strip():
+        return error_response(400, "the body is empty: send the .rq file (metadata header and SPARQL)")
+    query, created = current_catalogue().save(name, text, trial)
+    response = jsonify(_with_links(query.to_json()))
+    response.status_code = 201 if created else 200
+    if created:
+        response.headers["Location"] = url_for("canned.get_query", name=name)
+    return response
+
+
+@blueprint.delete("/api/queries/<name>")
+def delete_query(name: str) -> Response:
+    """Delete a saved query (its history stays)."""
+    require_write_token()
+    current_catalogue().delete(name)
+    return Response(status=204)
+
+
+@blueprint.get("/api/queries/<name>/history")
+def history(name: str) -> Response:
+    """The saved versions of a query."""
+    revisions = current_catalogue().history(name)
+    return jsonify(name=name, revisions=[
+        {**r.to_json(), "url": url_for("canned.revision", name=name, number=r.number)} for r in revisions])
+
+
+@blueprint.get("/api/queries/<name>/history/<int:number>")
+def revision(name: str, number: int) -> Response:
+    """The ``.rq`` text of one revision."""
+    text = current_catalogue().revision_text(name, number)
+    return Response(text, content_type=f"{SPARQL_QUERY}; charset=utf-8")
+
+
+@blueprint.post("/api/queries/<name>/history/<int:number>/restore")
+def restore(name: str, number: int) -> Response:
+    """Make a revision current again."""
+    require_write_token()
+    query = current_catalogue().restore(name, number, trial)
+    return jsonify(_with_links(query.to_json()))
+
+
+# -- runs ------------------------------------------------------------------------------------------------------
+
+
+@blueprint.route("/api/queries/<name>/run", methods=["GET", "POST"])
+def run(name: str) -> Response:
+    """Run a canned query: parameters from the query string or a form body; answer negotiated as ``/sparql`` does."""
+    query = current_catalogue().get(name)
+    kind = GRAPH if query.answers_with_graph else SOLUTIONS
+    solutions_format, graph_format = negotiate_answer(request.accept_mimetypes, request.values.getlist("format"))
+    fmt = solutions_format if kind == SOLUTIONS else graph_format
+    if fmt is None:
+        offered = ", ".join(f.media_type for f in formats_for(kind))
+        return error_response(406, f"cannot answer in the requested format; offered: {offered}")
+    given = {key: values for key, values in request.values.lists()}
+    job = query_job(query, given, current_graph(), reasoning=request.values.get("reasoning") or None,
+                    solutions_format=fmt.name if kind == SOLUTIONS else None,
+                    graph_format=fmt.name if kind == GRAPH else None)
+    outcome = current_evaluator().evaluate(job)
+    g.result_rows = outcome.rows
+    if not outcome.ok:
+        response = error_response(outcome.status, outcome.message or "the query could not be answered",
+                                  line=outcome.line, column=outcome.column)
+        if outcome.status == UNAVAILABLE:
+            response.headers["Retry-After"] = "1"
+        return response
+    response = Response(outcome.body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    if outcome.truncated:
+        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
+    if request.values.get("download", "").lower() in ("1", "true", "yes", "on"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{download_extension(fmt)}"'
+    return response
+
+
+def download_extension(fmt: ResultFormat) -> str:
+    """The file extension of a download: the format's own, but ``json``/``xml`` for the SPARQL results formats."""
+    return {"srj": "json", "srx": "xml"}.get(fmt.extension, fmt.extension)
+
+
+# -- OpenAPI -----------------------------------------------------------------------------------------------------
+
+
+def current_openapi() -> dict[str, Any]:
+    """The OpenAPI document of the running app's catalogue."""
+    graph = current_graph()
+
+    def choices_of(parameter: Parameter) -> list:
+        return instances_of(parameter, graph)
+
+    return openapi_document(current_catalogue().queries(), request.url_root, choices_of)
+
+
+@blueprint.get("/api/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document, generated from the catalogue."""
+    return jsonify(current_openapi())
+
+
+@blueprint.app_template_filter("code_spans")
+def code_spans(text: str) -> Markup:
+    """``text`` (CommonMark, as OpenAPI descriptions are) with its `code` spans as <code>; everything else escaped."""
+    parts = str(escape(text)).split("`")
+    return Markup("".join(f"<code>{part}</code>" if n % 2 else part for n, part in enumerate(parts)))
+
+
+@blueprint.get("/api/docs")
+def docs() -> str:
+    """The OpenAPI document rendered as a page (no scripts, nothing fetched)."""
+    return render_template("api_docs.html", document=current_openapi())
+
+
+# -- errors ------------------------------------------------------------------------------------------------------
+
+
+def error_response(status: int, message: str, **details: Any) -> Response:
+    """A JSON error: ``{"error": message, "status": status, ...details}``."""
+    response = jsonify(error=message, status=status, **{k: v for k, v in details.items() if v is not None})
+    response.status_code = status
+    return response
+
+
+@blueprint.errorhandler(CannedError)
+def canned_error(error: CannedError) -> Response:
+    """Typed library errors → their status, with the parameter or SPARQL position when known."""
+    details: dict[str, Any] = {}
+    if isinstance(error, ParameterError):
+        details["parameter"] = error.parameter
+    if isinstance(error, InvalidQuery):
+        details.update(line=error.line, column=error.column)
+    return error_response(error.status, error.message, **details)
+
+
+@blueprint.errorhandler(QueryError)
+def query_error(error: QueryError) -> Response:
+    """A query the engine cannot answer as asked (e.g. an unknown reasoning mode)."""
+    return error_response(400, error.message, line=error.line, column=error.column)
+
+
+@blueprint.errorhandler(RequestEntityTooLarge)
+def too_large(_error: RequestEntityTooLarge) -> Response:
+    """A body over ``KG_MAX_REQUEST_BYTES``."""
+    return error_response(413, f"the body is larger than {current_settings().max_request_bytes:,} bytes (KG_MAX_REQUEST_BYTES)")
+
+
+@blueprint.errorhandler(WriteRefused)
+def write_refused(error: WriteRefused) -> Response:
+    """Writes without the token: 401 with a ``WWW-Authenticate`` challenge, or 403 if writes are off."""
+    response = error_response(error.status, error.message)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="ipkg"'
+    return response
+
+
+def _with_links(document: dict[str, Any]) -> dict[str, Any]:
+    name = document["name"]
+    return {**document, "links": {
+        "self": url_for("canned.get_query", name=name),
+        "run": url_for("canned.run", name=name),
+        "page": url_for("query_page.page", name=name),
+    }}
