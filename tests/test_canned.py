@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 
 from kg.canned.binding import bind_parameters, instances_of
 from kg.canned.catalogue import Catalogue
@@ -162,7 +165,7 @@ def test_an_aggregate_must_group_by_its_parameters(catalogue: Catalogue, graph: 
 
 
 def test_an_optional_parameter_is_checked_too(catalogue: Catalogue, graph: KnowledgeGraph) -> None:
-    text = rq("T", "SELECT ?s WHERE { ?s ?p ?o FILTER(!BOUND(?x) || ?o = ?x) }\n",
+    text = rq("T", "SELECT ?s WHERE { ?s ?p ?o FILTER(COALESCE(?o = ?x, true)) }\n",
               "#+ parameters:\n#+   x: {type: literal, required: false}\n")
     with pytest.raises(InvalidQuery, match="parameter 'x' cannot be bound"):
         check(catalogue, text, graph)
@@ -183,13 +186,21 @@ def test_copying_a_parameter_with_bind_is_refused(catalogue: Catalogue, graph: K
     check(catalogue, text.replace("BIND(?v AS", "BIND(STR(?v) AS"), graph)
 
 
-def test_the_engine_still_leaves_a_bind_copy_of_a_substituted_variable_unbound() -> None:
-    """Pins the pyoxigraph behaviour the BIND check exists for; when this fails, the check can go."""
+def test_testing_a_parameter_with_bound_is_refused(catalogue: Catalogue) -> None:
+    text = rq("T", "SELECT ?v ?s WHERE { ?s ?p ?o FILTER(!BOUND(?v) || ?o = ?v) }\n",
+              "#+ parameters:\n#+   v: {type: literal, required: false}\n")
+    with pytest.raises(InvalidQuery, match=r"BOUND\(\?v\) is always false.*COALESCE"):
+        catalogue.parse("q", text)
+
+
+def test_the_engine_still_mistreats_substituted_variables_in_bind_and_bound() -> None:
+    """Pins the pyoxigraph behaviour the BIND and BOUND checks exist for; when this fails, they can go."""
     store = ox.Store()
     store.add(ox.Quad(ox.NamedNode("http://e/s"), ox.NamedNode("http://e/p"), ox.Literal("o")))
-    answer = store.query("SELECT ?v ?copy WHERE { ?s ?p ?o BIND(?v AS ?copy) }",
-                         substitutions={ox.Variable("v"): ox.Literal("x")})
-    assert [row["copy"] for row in answer] == [None]
+    substitutions = {ox.Variable("v"): ox.Literal("x")}
+    answer = store.query("SELECT ?v ?copy ?bound WHERE { ?s ?p ?o BIND(?v AS ?copy) BIND(BOUND(?v) AS ?bound) }",
+                         substitutions=substitutions)
+    assert [(row["copy"], row["bound"].value) for row in answer] == [(None, "false")]
 
 
 # -- binding: how a substituted variable behaves in the query (SEP-0007) ---------------------------------------
@@ -246,7 +257,8 @@ def test_iri_values_short_prefixed_or_full(catalogue: Catalogue, graph: Knowledg
     assert bind(catalogue, graph, "members-of", organization=f"<{EX}acme>") == {"organization": acme}
 
 
-def test_iri_of_the_wrong_class_is_refused_with_the_known_instances(catalogue: Catalogue, graph: KnowledgeGraph) -> None:
+def test_iri_of_the_wrong_class_is_refused_with_the_known_instances(catalogue: Catalogue,
+                                                                   graph: KnowledgeGraph) -> None:
     with pytest.raises(ParameterError) as caught:
         bind(catalogue, graph, "members-of", organization="li-wei")
     assert caught.value.parameter == "organization"
@@ -271,7 +283,8 @@ def test_injection_shaped_iris_are_refused(catalogue: Catalogue, graph: Knowledg
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
-def test_injection_shaped_literals_are_bound_as_plain_text(catalogue: Catalogue, graph: KnowledgeGraph, value: str) -> None:
+def test_injection_shaped_literals_are_bound_as_plain_text(catalogue: Catalogue, graph: KnowledgeGraph,
+                                                           value: str) -> None:
     bindings = bind(catalogue, graph, "people-named", text=value)
     assert bindings == {"text": rdflib.Literal(value, datatype=XSD_STRING)}
     rows = graph.select(catalogue.get("people-named").sparql, "owlrl", bindings=bindings)
@@ -328,11 +341,13 @@ def test_missing_unknown_and_repeated_parameters(catalogue: Catalogue, graph: Kn
 
 
 def test_an_optional_parameter_without_default_stays_unbound(catalogue: Catalogue, graph: KnowledgeGraph) -> None:
-    text = rq("T", "SELECT ?who ?p WHERE { ?p schema:name ?n FILTER(!BOUND(?who) || ?p = ?who) }\n",
-              "#+ parameters:\n#+   who: {type: iri, required: false}\n")
+    text = rq("T", "SELECT ?who ?p WHERE { ?p schema:name ?n FILTER(COALESCE(?p = ?who, true)) }\n",
+              "#+ parameters:\n#+   who: {type: iri, required: false, namespace: '<http://example.org/canned#>'}\n")
     query = catalogue.parse("optional", text)
     assert bind_parameters(query, {}, graph) == {}
     assert len(graph.select(text, "owlrl")) == 5
+    bindings = bind_parameters(query, {"who": ["bo-chen"]}, graph)
+    assert [str(row["p"]) for row in graph.select(text, "owlrl", bindings=bindings)] == [EX + "bo-chen"]
 
 
 # -- the catalogue -----------------------------------------------------------------------------------------------
@@ -508,3 +523,168 @@ def test_cli_history_restore_delete(tmp_path: Path) -> None:
     assert "q: First" in kg_queries(tmp_path, "show", "q").stdout
     assert kg_queries(tmp_path, "delete", "q").returncode == 0
     assert kg_queries(tmp_path, "show", "q").returncode == 1
+
+
+# -- the shipped catalogue ---------------------------------------------------------------------------------------
+
+SHIPPED = Path(__file__).parent.parent / "queries"
+
+
+@pytest.fixture(scope="module")
+def shipped_client(knowledge_graph: KnowledgeGraph, tmp_path_factory: pytest.TempPathFactory):
+    """The app over the shipped data and the shipped queries (saved queries in an empty folder)."""
+    from kg.app import create_app
+
+    settings = knowledge_graph.settings.replace(queries_dir=tmp_path_factory.mktemp("saved"))
+    return create_app(settings, knowledge_graph).test_client()
+
+
+def shipped_rows(client, name: str, reasoning: str | None = None, **params: str) -> list[dict[str, rdflib.term.Node]]:
+    query = {**params, **({"reasoning": reasoning} if reasoning else {})}
+    response = client.get(f"/api/queries/{name}/run", query_string=query)
+    assert response.status_code == 200, (name, response.get_data(as_text=True))
+    result = JSONResultParser().parse(io.StringIO(response.get_data(as_text=True)))
+    return [{str(name): value for name, value in row.items()} for row in result.bindings]
+
+
+def test_the_shipped_catalogue_is_complete_and_documented() -> None:
+    files = sorted(SHIPPED.glob("*.rq"))
+    assert len(files) >= 15
+    catalogue = Catalogue(SHIPPED, Path("/nonexistent"), PREFIXES)
+    queries = catalogue.queries()
+    assert [q.name for q in queries] == [f.stem for f in files]  # every file parses
+    for query in queries:
+        assert query.title and query.description and query.tags, query.name
+        catalogue.parse(query.name, query.sparql)  # header and token checks a save makes
+        for parameter in query.parameters:
+            assert parameter.default is not None or not parameter.required, (query.name, parameter.name)
+    assert sum(q.reasoning == "owlrl" for q in queries) >= 5
+    readme = (SHIPPED / "README.md").read_text().split("## The shipped queries", 1)[1]
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", readme, re.MULTILINE))
+    assert listed == {q.name for q in queries}, "queries/README.md lists every shipped query"
+
+
+def test_every_shipped_query_runs_with_its_defaults_and_passes_the_save_checks(
+    shipped_client, knowledge_graph: KnowledgeGraph
+) -> None:
+    catalogue = Catalogue(SHIPPED, Path("/nonexistent"), PREFIXES)
+    evaluator = InProcessEvaluator(knowledge_graph, knowledge_graph.settings)
+    for query in catalogue.queries():
+        assert shipped_rows(shipped_client, query.name), f"{query.name} answers nothing with its defaults"
+        trial_run(query, knowledge_graph, evaluator)
+        csv_answer = shipped_client.get(f"/api/queries/{query.name}/run?format=csv&download=1")
+        assert csv_answer.status_code == 200 and csv_answer.mimetype == "text/csv"
+
+
+def _bound_values(rows: list[dict]) -> int:
+    return sum(1 for row in rows for value in row.values() if value is not None)
+
+
+def test_queries_marked_for_reasoning_answer_less_without_it_and_the_others_do_not(shipped_client) -> None:
+    catalogue = Catalogue(SHIPPED, Path("/nonexistent"), PREFIXES)
+    for query in catalogue.queries():
+        with_reasoning = shipped_rows(shipped_client, query.name, "owlrl")
+        without = shipped_rows(shipped_client, query.name, "none")
+        if query.reasoning == "owlrl":
+            assert _bound_values(without) < _bound_values(with_reasoning), query.name
+        else:
+            key = lambda row: sorted((k, str(v)) for k, v in row.items())  # noqa: E731
+            assert sorted(map(key, without)) == sorted(map(key, with_reasoning)), query.name
+
+
+#: (competency question, canned query, parameters, row filter, columns): the query, run over the API with those
+#: parameters, answers the question exactly (rows compacted as the competency tests do, unbound columns dropped).
+COMPETENCY_ANSWERS = [
+    ("roundtable-date-organiser-series", "event-overview", {}, None, ("date", "organizer", "series", "ordinal")),
+    ("exact-post-titles", "posts-and-holders", {}, None, ("person", "title", "organization")),
+    ("invited-organisations", "event-roles", {"role": "invitee"}, None, ("agent",)),
+    ("invited-leaders-figure", "figures-about", {"subject": "event:high-level-roundtable-2021-01-13"}, None,
+     ("value", "unit", "comparator")),
+    ("anonymous-speaking-organisations", "statements-at-event", {}, lambda r: r["passage"].endswith("/p35"),
+     ("speaker", "kind")),
+    ("association-attendees", "event-roles", {"role": "attendee"}, lambda r: not r["agent"].endswith("li-baodong"),
+     ("agent", "onBehalfOf")),
+    ("pct-madrid-growth", "figures-about", {}, lambda r: r.get("reportedBy"),
+     ("measure", "value", "unit", "period", "reportedBy")),
+    ("huawei-figures", "figures-about", {"subject": "organization:huawei"}, None,
+     ("measure", "value", "unit", "comparator", "reportedBy")),
+    ("china-gii-2020", "figures-about", {}, lambda r: r.get("reportedIn"), ("measure", "value", "standing")),
+    ("laws-in-force-2021-06-01", "laws-entering-into-force", {}, None, ("law", "pavesWayFor")),
+    ("china-treaty-statuses", "treaty-statuses", {}, None, ("treaty", "status")),
+    ("policy-plans", "policy-plans", {}, None, ("plan", "appliesTo")),
+    ("director-general-took-office", "posts-and-holders", {"organization": "wipo"}, lambda r: r.get("since"),
+     ("person", "since")),
+    ("cross-collaboration-initiatives", "initiatives-proposed-by", {}, lambda r: r["initiative"].split("/")[-2] ==
+     "initiative", ("initiative", "topic")),
+    ("four-aspects", "plan-priorities", {"kind": "WorkAspect"}, None, ("ordinal", "priority")),
+    ("treaties-and-systems-to-promote", "priority-targets", {}, lambda r: r["priority"].endswith("aspect-1-treaties"),
+     ("relation", "target")),
+    ("events-to-attend-with-cities", "planned-events", {}, None, ("event", "city")),
+    ("platforms-to-promote", "priority-targets", {}, lambda r: r["priority"].endswith("aspect-3-platforms"),
+     ("target",)),
+    ("regional-priorities", "priority-targets", {}, lambda r: r["relation"] in ("targets region", "core city"),
+     ("priority", "target")),
+    ("gii-2020-roundtable-government-bodies", "event-roles",
+     {"event": "gii-2020-high-level-roundtable", "role": "attendee"}, None, ("agent",)),
+    ("provenance-of-huawei-pct-figure", "search-passages", {"text": "over 50,000 PCT patent applications"}, None,
+     ("passage", "position")),
+    ("schema-persons", "posts-and-holders", {}, None, ("person",)),
+    ("schema-attendees", "event-participants", {}, None, ("participant",)),
+    ("schema-affiliation-wipo", "people-affiliated-with", {}, None, ("person",)),
+    ("business-sector-participants", "participants-by-sector", {}, lambda r: r["kind"] == "person", ("participant",)),
+    ("requests-to-wipo", "requests-to-wipo", {}, None, ("speaker",)),
+    ("speaking-organisations", "speaking-organisations", {}, None, ("organization",)),
+    ("schema-dated-located-events", "dated-events", {}, lambda r: r.get("place"), ("event", "date", "place")),
+    ("fairs-the-woc-took-part-in", "events-of-agent", {"kind": "Fair"}, None, ("event",)),
+    ("wipo-services", "services-of-provider", {}, None, ("service",)),
+    ("statements-on-dispute-resolution", "statements-about-topic", {}, None, ("statement",)),
+    ("places-in-northern-china", "places-within", {}, None, ("within",)),
+]
+
+
+@pytest.mark.parametrize(("question_name", "query_name", "params", "keep", "columns"), COMPETENCY_ANSWERS,
+                         ids=[entry[0] for entry in COMPETENCY_ANSWERS])
+def test_shipped_queries_answer_the_competency_questions(shipped_client, knowledge_graph: KnowledgeGraph,
+                                                        question_name, query_name, params, keep, columns) -> None:
+    from tests.test_competency import QUESTIONS, compact
+
+    question = next(q for q in QUESTIONS if q.name == question_name)
+    prefixes = knowledge_graph.namespaces.prefixes()
+    answer = set()
+    for row in shipped_rows(shipped_client, query_name, **params):
+        plain = {name: str(value) for name, value in row.items() if value is not None}
+        if keep is None or keep(plain):
+            answer.add(tuple(compact(row[c], prefixes) for c in columns if row.get(c) is not None))
+    assert answer == question.expected
+
+
+def test_shipped_queries_answer_the_remaining_questions_in_words(shipped_client) -> None:
+    taihe = shipped_rows(shipped_client, "organization-profile")[0]
+    assert str(taihe["mission"]) == "gathering global elites and seeking common values"
+    assert "Chairman: Peng Binge" in str(taihe["posts"])
+    boao = shipped_rows(shipped_client, "statements-to", addressee="wipo")
+    areas = next(str(r["topics"]) for r in boao if str(r["statement"]).endswith("li-baodong-cooperation-with-wipo"))
+    assert set(areas.split(", ")) == {"health", "technological innovation", "international security"}
+    xi = shipped_rows(shipped_client, "statements-by-speaker", speaker="xi-jinping")
+    relayed = [r for r in xi if str(r.get("event", "")).endswith("cpc-political-bureau-25th-group-study-session")]
+    assert len(relayed) == 1 and str(relayed[0]["reportedBy"]).endswith("person:li-baodong".replace(":", "/"))
+    units = {str(r["unit"]).rsplit("/", 1)[1]: str(r["sector"]).rsplit("/", 1)[1]
+             for r in shipped_rows(shipped_client, "organization-units", organization="cpc")}
+    assert units == {"cpc-central-committee": "political-party", "cpc-political-bureau": "political-party"}
+    arbitration = next(r for r in shipped_rows(shipped_client, "services-of-provider")
+                       if str(r["service"]).endswith("wipo-arbitration-and-mediation-services"))
+    assert set(str(arbitration["plannedLocations"]).split(", ")) == {"Beijing", "Guangdong"}
+    academia = {str(r["participant"]).rsplit("/", 1)[1] for r in shipped_rows(
+        shipped_client, "participants-by-sector", sector="academia") if str(r["kind"]) == "person"}
+    associations = {str(r["participant"]).rsplit("/", 1)[1] for r in shipped_rows(
+        shipped_client, "participants-by-sector", sector="association") if str(r["kind"]) == "person"}
+    assert academia == {"yao-weihao", "wang-yan"}
+    assert associations == {"li-baodong", "he-zhenfu", "sun-yue", "xie-xiaoyong"}
+    members = {str(r["person"]).rsplit("/", 1)[1] for r in shipped_rows(
+        shipped_client, "people-affiliated-with", organization="peking-university")}
+    assert members == {"yao-weihao"}
+
+
+def test_the_participants_per_sector_chart(shipped_client) -> None:
+    page = shipped_client.get("/query?name=participants-per-sector&run=1").get_data(as_text=True)
+    assert page.count("<rect") == len(shipped_rows(shipped_client, "participants-per-sector")) >= 4

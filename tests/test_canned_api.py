@@ -154,7 +154,8 @@ def test_run_negotiates_like_the_endpoint(client: FlaskClient, accept: str | Non
 
 
 def test_run_of_a_graph_query_answers_rdf(client: FlaskClient) -> None:
-    for accept, parser in (("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld")):
+    formats = (("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/ld+json", "json-ld"))
+    for accept, parser in formats:
         response = client.get("/api/queries/memberships/run", headers={"Accept": accept})
         assert response.status_code == 200 and response.mimetype == accept
         graph = rdflib.Graph().parse(data=response.get_data(as_text=True), format=parser)
@@ -321,7 +322,8 @@ def test_hostile_names_are_refused_and_nothing_is_written(client: FlaskClient, t
     [
         ("SELECT ?s WHERE { ?s ?p ?o }\n", "needs a 'title'"),
         (rq("T", "SELECT ?s WHERE { ?s ?p \n"), "syntax error at line 3"),
-        (rq("T", "SELECT ?s WHERE { ?s ?p ?o }\n", "#+ parameters:\n#+   year: integer\n"), "?year is not in the query"),
+        (rq("T", "SELECT ?s WHERE { ?s ?p ?o }\n", "#+ parameters:\n#+   year: integer\n"),
+         "?year is not in the query"),
         (rq("T", "SELECT ?s WHERE { ?s ?p ?y }\n", "#+ parameters:\n#+   y: integer\n"), "cannot be bound"),
         (rq("T", "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }\n"), "SERVICE"),
         (rq("T", "INSERT DATA { <http://e/s> <http://e/p> 1 }\n"), "syntax error"),

@@ -102,7 +102,8 @@ def test_writes_declare_bearer_security(document: dict) -> None:
 
 
 def test_a_saved_query_gets_its_path(client: FlaskClient) -> None:
-    text = rq("Saved one", "SELECT ?n ?p WHERE { ?p schema:name ?n }\n", "#+ parameters:\n#+   n: {type: literal, lang: en}\n")
+    text = rq("Saved one", "SELECT ?n ?p WHERE { ?p schema:name ?n }\n",
+              "#+ parameters:\n#+   n: {type: literal, lang: en}\n")
     assert client.put("/api/queries/saved-one", data=text, content_type="application/sparql-query",
                       headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 201
     document = client.get("/api/openapi.json").json

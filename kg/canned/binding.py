@@ -18,7 +18,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from kg.canned.errors import ParameterError
-from kg.canned.model import RESERVED_NAMES, CannedQuery, Parameter
+from kg.canned.model import RESERVED_NAMES, CannedQuery, Parameter, short_iri
 from kg.graph import KnowledgeGraph
 
 MAX_VALUE_LENGTH = 1000
@@ -113,26 +113,28 @@ def bind_parameters(
     for parameter in query.parameters:
         values = [v for v in given.get(parameter.name, ()) if v != ""]
         if len(values) > 1:
-            raise ParameterError(parameter.name, f"parameter '{parameter.name}' was given {len(values)} values; give one")
+            raise ParameterError(
+                parameter.name, f"parameter '{parameter.name}' was given {len(values)} values; give one")
         value = values[0] if values else parameter.default
         if value is None:
             if parameter.required:
                 raise ParameterError(
-                    parameter.name, f"missing parameter '{parameter.name}': expected {parameter.expects}")
+                    parameter.name, f"missing parameter '{parameter.name}': expected {parameter.expected(prefixes)}")
             continue
         try:
             term = term_for(parameter, value, prefixes)
         except ValueShapeError as error:
             raise ParameterError(
                 parameter.name,
-                f"parameter '{parameter.name}': expected {parameter.expects}, got {_quote(value)} ({error})",
+                f"parameter '{parameter.name}': expected {parameter.expected(prefixes)}, got {_quote(value)} ({error})",
             ) from None
         if parameter.type == "iri" and parameter.rdf_class and not is_instance(graph, term, parameter.rdf_class):
             known = instances_of(parameter, graph, limit=12)
             hint = ", ".join(choice.value for choice in known) if known else "none are known"
             raise ParameterError(
                 parameter.name,
-                f"parameter '{parameter.name}': <{term}> is not an instance of <{parameter.rdf_class}>; known: {hint}",
+                f"parameter '{parameter.name}': <{term}> is not an instance of "
+                f"{short_iri(parameter.rdf_class, prefixes)}; known: {hint}",
             )
         bindings[parameter.name] = term
     return bindings

@@ -3,8 +3,9 @@
 Read from the tokens (:func:`check_query`, nothing is evaluated):
 
 * every declared parameter is a variable of the query;
-* no parameter is copied with ``BIND(?param AS ?other)``: the engine leaves
-  ``?other`` unbound for a substituted variable (seen with pyoxigraph 0.5).
+* no parameter is copied with ``BIND(?param AS ?other)`` or tested with
+  ``BOUND(?param)``: for a substituted variable the engine leaves ``?other``
+  unbound and answers ``BOUND`` false (seen with pyoxigraph 0.5.13).
 
 The engine's own checks come from the trial run at save time
 (:func:`kg.canned.run.trial_run`), which goes through the endpoint's evaluator
@@ -36,6 +37,7 @@ def check_query(query: CannedQuery) -> None:
             raise InvalidQuery(
                 f"parameter '{parameter.name}' is declared in the header but ?{parameter.name} is not in the query")
     _check_copying_binds(query, words)
+    _check_bound_tests(query, words)
 
 
 def explain_engine_error(query: CannedQuery, message: str) -> str:
@@ -59,4 +61,18 @@ def _check_copying_binds(query: CannedQuery, words: list[Token]) -> None:
                 f"use {variable.text} itself where the copy is used",
                 bind.line,
                 bind.column,
+            )
+
+
+def _check_bound_tests(query: CannedQuery, words: list[Token]) -> None:
+    names = {parameter.name for parameter in query.parameters}
+    for i in range(len(words) - 2):
+        bound, paren, variable = words[i : i + 3]
+        if bound.keyword == "BOUND" and paren.text == "(" and variable.kind == "VAR" and variable.text[1:] in names:
+            raise InvalidQuery(
+                f"line {bound.line}: BOUND({variable.text}) is always false for a bound parameter in this engine; "
+                f"for an optional parameter write COALESCE(?x = {variable.text}, true), or use {variable.text} in "
+                f"a pattern (unbound, it matches anything)",
+                bound.line,
+                bound.column,
             )

@@ -182,7 +182,8 @@ def save(ctx: click.Context, file: Path, name: str | None, data: tuple[Path, ...
         raise click.ClickException(where + error.message) from None
     except (OSError, UnicodeDecodeError) as error:
         raise click.ClickException(f"cannot read {file}: {error}") from None
-    click.echo(f"{'created' if created else 'saved'} {query.name} (revision {query.revision}) in {settings.queries_dir}")
+    verb = "created" if created else "saved"
+    click.echo(f"{verb} {query.name} (revision {query.revision}) in {settings.queries_dir}")
 
 
 @queries.command()

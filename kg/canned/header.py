@@ -257,7 +257,7 @@ def with_metadata(text: str, **values: str | list[str] | None) -> str:
     header_numbers = {number for number, _ in numbered}
     kept: list[str] = []
     dropping = False
-    for number, content in numbered:
+    for _, content in numbered:
         top_level = content[:1] not in ("", " ", "\t", "-")
         if top_level:
             dropping = content.split(":", 1)[0].strip() in given

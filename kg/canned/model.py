@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,15 @@ PARAMETER_TYPES: dict[str, str] = {
 
 #: Request parameters of a run that are not query parameters.
 RESERVED_NAMES = frozenset({"format", "reasoning", "download"})
+
+
+def short_iri(iri: str, prefixes: Mapping[str, str] | None) -> str:
+    """``prefix:local`` for ``iri`` with the longest matching prefix, else ``<iri>``."""
+    matches = [(name, namespace) for name, namespace in (prefixes or {}).items() if iri.startswith(namespace)]
+    if not matches:
+        return f"<{iri}>"
+    name, namespace = max(matches, key=lambda match: len(match[1]))
+    return f"{name}:{iri[len(namespace):]}"
 
 
 @dataclass(frozen=True)
@@ -42,11 +52,15 @@ class Parameter:
     @property
     def expects(self) -> str:
         """What a value of this parameter must be, in words (for error messages and forms)."""
+        return self.expected()
+
+    def expected(self, prefixes: Mapping[str, str] | None = None) -> str:
+        """:attr:`expects`, with IRIs written as prefixed names where ``prefixes`` allow."""
         if self.type == "enum":
             return "one of: " + ", ".join(self.values)
         if self.type == "iri" and self.rdf_class:
-            return f"the IRI of an instance of <{self.rdf_class}>" + (
-                f" (or its short name in <{self.namespace}>)" if self.namespace else "")
+            return f"the IRI of an instance of {short_iri(self.rdf_class, prefixes)}" + (
+                f" (or its short name in {short_iri(self.namespace, prefixes)})" if self.namespace else "")
         if self.type == "integer" and (self.minimum is not None or self.maximum is not None):
             low = "" if self.minimum is None else f" ≥ {self.minimum}"
             high = "" if self.maximum is None else f" ≤ {self.maximum}"
@@ -103,7 +117,7 @@ class CannedQuery:
         return next((p for p in self.parameters if p.name == name), None)
 
     def matches(self, tag: str | None = None, text: str | None = None) -> bool:
-        """True if the query has ``tag`` (case-insensitive) and mentions ``text`` in its name, title, description or tags."""
+        """True if the query has ``tag`` (any case) and mentions every word of ``text`` in its metadata."""
         if tag and tag.casefold() not in {t.casefold() for t in self.tags}:
             return False
         if text:

@@ -19,7 +19,7 @@ ChoicesOf = Callable[[Parameter], Sequence[Choice]]
 
 
 def openapi_document(queries: Sequence[CannedQuery], server_url: str, choices_of: ChoicesOf) -> dict[str, Any]:
-    """The OpenAPI document for ``queries`` served at ``server_url``; ``choices_of`` lists an iri parameter's instances."""
+    """The OpenAPI document of ``queries`` at ``server_url``; ``choices_of`` lists an iri parameter's instances."""
     paths: dict[str, Any] = {
         "/api/queries": {"get": _list_operation()},
         "/api/queries/{name}": {
@@ -185,7 +185,8 @@ def _revision_operation() -> dict[str, Any]:
         "operationId": "queryRevision",
         "summary": "The `.rq` text of one revision",
         "responses": {
-            "200": {"description": "The revision", "content": {"application/sparql-query": {"schema": {"type": "string"}}}},
+            "200": {"description": "The revision",
+                    "content": {"application/sparql-query": {"schema": {"type": "string"}}}},
             **_errors(400, 404),
         },
     }
@@ -211,7 +212,8 @@ def _run_path(query: CannedQuery, choices_of: ChoicesOf) -> dict[str, Any]:
     common = [
         {"name": "reasoning", "in": "query", "description": "Entailment the query sees"
             + (f" (this query is written for {query.reasoning})." if query.reasoning else "."),
-         "schema": {"type": "string", "enum": list(MODES), **({"default": query.reasoning} if query.reasoning else {})}},
+         "schema": {"type": "string", "enum": list(MODES),
+                    **({"default": query.reasoning} if query.reasoning else {})}},
         {"name": "format", "in": "query", "description": "Result format, overriding `Accept`.",
          "schema": {"type": "string", "enum": formats}},
         {"name": "download", "in": "query", "description": "Answer as a file download (`Content-Disposition: "

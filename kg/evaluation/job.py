@@ -88,7 +88,7 @@ def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
         return Outcome(BAD_QUERY, message=error.message, line=error.line, column=error.column)
     except StoreTimeout as error:
         return Outcome(UNAVAILABLE, message=f"the query ran past the {error.seconds:g} s time limit (KG_QUERY_TIMEOUT) "
-                       "and was abandoned on the SPARQL server", limit={"query_timeout": error.seconds})
+                       "and was abandoned on the SPARQL server")
     except StoreError as error:  # a remote store down or failing: 502/503, the request itself was fine
         return Outcome(error.status, message=error.message)
     except (OSError, RuntimeError) as error:

@@ -236,7 +236,8 @@ def query_error(error: QueryError) -> Response:
 @blueprint.errorhandler(RequestEntityTooLarge)
 def too_large(_error: RequestEntityTooLarge) -> Response:
     """A body over ``KG_MAX_REQUEST_BYTES``."""
-    return error_response(413, f"the body is larger than {current_settings().max_request_bytes:,} bytes (KG_MAX_REQUEST_BYTES)")
+    limit = current_settings().max_request_bytes
+    return error_response(413, f"the body is larger than {limit:,} bytes (KG_MAX_REQUEST_BYTES)")
 
 
 @blueprint.errorhandler(WriteRefused)

@@ -236,7 +236,8 @@ def _render(
     args = request.args
     catalogue = current_catalogue()
     context: dict[str, Any] = {
-        "queries": catalogue.queries(tag=args.get("tag") or None, text=args.get("q") or None),
+        "queries": sorted(catalogue.queries(tag=args.get("tag") or None, text=args.get("q") or None),
+                          key=lambda query: query.title.casefold()),
         "all_tags": catalogue.tags(),
         "tag": args.get("tag", ""),
         "q": args.get("q", ""),
@@ -251,5 +252,6 @@ def _render(
         "save_form": save_form,
         "save_error": save_error,
         "writes_enabled": bool(current_settings().write_token),
+        "prefixes": current_graph().namespaces.prefixes(),
     }
     return render_template("query.html", **context), status
