@@ -59,10 +59,12 @@ def catalogue(graph: KnowledgeGraph, mode: str) -> Catalogue:
     resources_ns = graph.namespaces.resources
     rows = graph.select(
         f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph.graph_iri(ASSERTED)}> {{ ?s ?p ?o }} "
-        f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {Literal(resources_ns).n3()})) }}", mode)
+        f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {Literal(resources_ns).n3()})) }}",
+        mode,
+    )
     by_kind: dict[str, list[URIRef]] = {}
     for row in rows:
-        kind = str(row["s"])[len(resources_ns):].split("/", 1)[0]
+        kind = str(row["s"])[len(resources_ns) :].split("/", 1)[0]
         by_kind.setdefault(kind, []).append(row["s"])  # type: ignore[arg-type]
     result.resources = {kind: sorted(iris) for kind, iris in sorted(by_kind.items())}
     classes = graph.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c", mode)
@@ -73,7 +75,7 @@ def catalogue(graph: KnowledgeGraph, mode: str) -> Catalogue:
     result.distinct_objects = _count(graph, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }", mode)
     text = graph.namespaces.terms + "text"
     documents = graph.select(
-        f"SELECT DISTINCT ?d WHERE {{ ?passage <{text}> ?t ; dct:isPartOf ?d FILTER(isIRI(?d)) }} ORDER BY ?d", mode)
+        f"SELECT DISTINCT ?d WHERE {{ ?passage <{text}> ?t ; dct:isPartOf ?d FILTER(isIRI(?d)) }} ORDER BY ?d", mode
+    )
     result.documents = [r["d"] for r in documents]  # type: ignore[misc]
     return result
-

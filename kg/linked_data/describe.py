@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
 from kg.namespaces import STANDARD_PREFIXES
-from kg.terms import to_ox
+from kg.terms import to_ox, to_rdflib
 
 SCHEMA_NAME = URIRef(STANDARD_PREFIXES["schema"] + "name")
 LABEL_PREDICATES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA_NAME, FOAF.name, DCTERMS.title)
@@ -35,7 +35,7 @@ LABEL_PREDICATES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA_NAME,
 
 INCOMING_CAP = 200
 """Triples pointing at a resource included in its description; the rest are left to SPARQL."""
-GRAPH_CONTENT_CAP = 5000
+GRAPH_CONTENT_CAP = 10_000
 """Triples of a named graph included when its IRI is dereferenced; larger graphs are left to SPARQL."""
 BLANK_NODE_CAP = 200
 """Blank nodes followed from a description's subjects (restrictions, lists, n-ary values)."""
@@ -43,8 +43,14 @@ VALUES_CHUNK = 100
 """IRIs per ``VALUES`` block: a description's queries stay as small as the endpoint's own."""
 
 TERM_KINDS: tuple[URIRef, ...] = (
-    OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDF.Property,
-    OWL.NamedIndividual, OWL.Ontology,
+    OWL.Class,
+    RDFS.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    RDF.Property,
+    OWL.NamedIndividual,
+    OWL.Ontology,
 )
 """Types that make a subject part of an ontology rather than of the data."""
 
@@ -112,11 +118,10 @@ class Description:
         for fact in self.facts:
             if fact.predicate in rank and isinstance(fact.object, Literal):
                 found.setdefault(fact.subject, []).append((rank[fact.predicate], fact.object))
-        return {term: [lit for _, lit in sorted(set(items), key=lambda x: (x[0], str(x[1])))] for term, items in found.items()}
-
-    def passages(self) -> list[URIRef]:
-        """The passages the description's facts were derived from."""
-        return sorted({s.passage for s in self.sources.values() if s.passage is not None})
+        return {
+            term: [lit for _, lit in sorted(set(items), key=lambda x: (x[0], str(x[1])))]
+            for term, items in found.items()
+        }
 
 
 class _Collector:
@@ -196,7 +201,32 @@ class Describer:
         return _Collector(self.asserted, self.inferred_graphs, keep)
 
     def _select(self, text: str, mode: str | None = None, **bindings: Node) -> list[dict[str, Node]]:
+        """Rows of a query on the mode's default graph (asserted and inferred)."""
         return self.graph.select(text, mode or self.mode, bindings=bindings or None)
+
+    def _graph_rows(self, pattern: str, mode: str | None = None, **bindings: Node) -> list[dict[str, Node]]:
+        """Rows ``?s ?p ?o ?g`` of ``GRAPH ?g { <pattern> }`` over every graph the mode sees.
+
+        Evaluated on the store's own dataset with the other modes' closures
+        filtered out, rather than through :meth:`KnowledgeGraph.select`: given an
+        explicit list of named graphs the engine answers ``GRAPH ?g`` about six
+        times more slowly (10.6 ms against 1.7 ms for a page's labels).
+        """
+        mode = mode or self.mode
+        self.graph.ensure_reasoned(mode)
+        hidden = ", ".join(f"<{g}>" for g in sorted(self._hidden(mode)))
+        text = f"SELECT ?s ?p ?o ?g WHERE {{ {pattern} FILTER(?g NOT IN ({hidden})) }}"
+        answer = self.graph.store.query(
+            text,
+            prefixes=self.graph.namespaces.prefixes(),
+            substitutions={name: to_ox(value) for name, value in bindings.items()} or None,
+            base_iri=self.graph.settings.base_uri,
+        )
+        return [{name: to_rdflib(row[name]) for name in ("s", "p", "o", "g")} for row in answer]  # type: ignore[union-attr]
+
+    def _hidden(self, mode: str) -> set[str]:
+        """The closures a query under ``mode`` does not see."""
+        return {self.graph.graph_iri(name) for other, name in INFERRED_BY_MODE.items() if other != mode}
 
     # --- existence -------------------------------------------------------
 
@@ -217,9 +247,11 @@ class Describer:
         """The triples of ``subjects`` (with their graphs), following blank-node objects."""
         iris = [s for s in subjects if isinstance(s, URIRef)]
         for start in range(0, len(iris), VALUES_CHUNK):
-            collector.add_rows(self._select(
-                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {_values(iris[start:start + VALUES_CHUNK])} }} "
-                "GRAPH ?g { ?s ?p ?o } }"))
+            collector.add_rows(
+                self._graph_rows(
+                    f"VALUES ?s {{ {_values(iris[start : start + VALUES_CHUNK])} }} GRAPH ?g {{ ?s ?p ?o }}"
+                )
+            )
         pending = [s for s in subjects if isinstance(s, BNode)]
         pending += [o for (s, _, o) in collector.triples() if isinstance(o, BNode) and collector.is_asserted((s, _, o))]
         seen: set[BNode] = set()
@@ -228,40 +260,48 @@ class Describer:
             if node in seen:
                 continue
             seen.add(node)  # type: ignore[arg-type]
-            rows = self._select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", s=node)
+            rows = self._graph_rows("GRAPH ?g { ?s ?p ?o }", s=node)
             collector.add_rows(rows)
             pending += [row["o"] for row in rows if isinstance(row["o"], BNode) and row["o"] not in seen]
 
     def _incoming(self, collector: _Collector, target: URIRef, cap: int = INCOMING_CAP) -> int:
         """Up to ``cap`` triples pointing at ``target`` from IRIs; returns how many there are in all."""
-        rows = self._select(
-            "SELECT ?s ?p ?o ?g WHERE { { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s)) } "
-            f"LIMIT {cap} }} GRAPH ?g {{ ?s ?p ?o }} }}",
-            o=target,
+        # (Separate queries: the engine joins a capped sub-select with GRAPH, or VALUES with a bound
+        # object, far more slowly than it answers each part.)
+        distinct = self._select(
+            f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(!isBlank(?s)) }} LIMIT {cap}", o=target
         )
-        collector.add_rows(rows)
-        distinct = len({(r["s"], r["p"]) for r in rows})
-        if distinct < cap:
-            return distinct
+        if len(distinct) < cap:
+            collector.add_rows(self._graph_rows("GRAPH ?g { ?s ?p ?o } FILTER(!isBlank(?s))", o=target))
+            return len(distinct)
+        subjects = sorted({row["s"] for row in distinct})
+        kept = {(row["s"], row["p"]) for row in distinct}
+        for start in range(0, len(subjects), VALUES_CHUNK):
+            rows = self._graph_rows(
+                f"VALUES ?s {{ {_values(subjects[start : start + VALUES_CHUNK])} }} GRAPH ?g {{ ?s ?p ?o }}", o=target
+            )
+            collector.add_rows(row for row in rows if (row["s"], row["p"]) in kept)
         counted = self._select(
-            "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(!isBlank(?s)) } GROUP BY ?o", o=target)
-        return int(counted[0]["n"]) if counted else distinct  # type: ignore[call-overload]
+            "SELECT ?o (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(!isBlank(?s)) } GROUP BY ?o", o=target
+        )
+        return int(counted[0]["n"]) if counted else cap  # type: ignore[call-overload]
 
     def _about(self, collector: _Collector, subjects: Iterable[Node], predicates: Sequence[URIRef]) -> None:
         """The triples of ``subjects`` with one of ``predicates``, with their graphs."""
         iris = sorted({s for s in subjects if isinstance(s, URIRef)})
+        wanted = ", ".join(str(to_ox(p)) for p in predicates)
         for start in range(0, len(iris), VALUES_CHUNK):
-            chunk = iris[start:start + VALUES_CHUNK]
-            collector.add_rows(self._select(
-                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?s {{ {_values(chunk)} }} VALUES ?p {{ {_values(predicates)} }} "
-                "GRAPH ?g { ?s ?p ?o } }"))
+            chunk = iris[start : start + VALUES_CHUNK]
+            collector.add_rows(
+                self._graph_rows(f"VALUES ?s {{ {_values(chunk)} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({wanted}))")
+            )
 
     def _provenance(self, collector: _Collector) -> dict[URIRef, Source]:
         """Each source graph's passage and its text, added to the description."""
         graphs = sorted(collector.source_graphs())
         self._about(collector, graphs, (PROV.wasDerivedFrom, RDF.type))
         passages: dict[URIRef, URIRef] = {}
-        for (s, p, o) in collector.triples():
+        for s, p, o in collector.triples():
             if s in graphs and p == PROV.wasDerivedFrom and isinstance(o, URIRef):
                 passages.setdefault(s, o)  # type: ignore[arg-type]
         self._about(collector, set(passages.values()), (self.text_property,))
@@ -271,14 +311,15 @@ class Describer:
     def _labels(self, collector: _Collector) -> None:
         """The labels of every IRI the description mentions."""
         mentioned: set[Node] = set()
-        for (s, p, o) in collector.triples():
+        for s, p, o in collector.triples():
             mentioned.update((s, p, o))
         self._about(collector, mentioned, LABEL_PREDICATES)
 
     def _document(self, collector: _Collector, topic: URIRef, document: URIRef, sources: dict[URIRef, Source]) -> None:
         collector.add_generated([(document, RDF.type, FOAF.Document), (document, FOAF.primaryTopic, topic)])
         collector.add_generated(
-            (document, PROV.wasDerivedFrom, s.passage) for s in sources.values() if s.passage is not None)
+            (document, PROV.wasDerivedFrom, s.passage) for s in sources.values() if s.passage is not None
+        )
 
     # --- descriptions ----------------------------------------------------
 
@@ -312,6 +353,9 @@ class Describer:
             sources = {topic: sources[topic]}
         self._labels(collector)
         self._document(collector, topic, URIRef(document), sources)
+        collector.add_generated([(topic, VOID.triples, Literal(size, datatype=XSD.integer))])
+        if size > GRAPH_CONTENT_CAP:
+            collector.add_generated([(topic, VOID.sparqlEndpoint, URIRef(self.graph.settings.base_uri + "sparql"))])
         return Description(topic, "graph", self.mode, collector.facts(), sources, graph_size=size)
 
     def ontology(self, iri: str, document: str) -> Description:
@@ -319,8 +363,10 @@ class Describer:
         topic = URIRef(iri)
         resources = self.graph.namespaces.resources
         rows = self._select(
-            f"SELECT DISTINCT ?s WHERE {{ VALUES ?k {{ {_values(TERM_KINDS)} }} GRAPH ?g {{ ?s a ?k }} "
-            f"FILTER(isIRI(?s) && !STRSTARTS(STR(?s), {Literal(resources).n3()})) }}", "none")
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?k {{ {_values(TERM_KINDS)} }} ?s a ?k "
+            f"FILTER(isIRI(?s) && !STRSTARTS(STR(?s), {Literal(resources).n3()})) }}",
+            "none",
+        )
         terms = sorted({row["s"] for row in rows} | {topic})
         collector = self._collector()
         self._outgoing(collector, terms)
@@ -338,28 +384,36 @@ class Describer:
     def concept_schemes(self, iri: str) -> Description:
         """The SKOS concept schemes, their concepts and labels (listed on the ontology's page)."""
         collector = self._collector()
-        collector.add_rows(self._select(
-            "SELECT ?s ?p ?o ?g WHERE { VALUES ?p { skos:inScheme skos:topConceptOf } "
-            "?o a skos:ConceptScheme . GRAPH ?g { ?s ?p ?o } }"))
-        collector.add_rows(self._select(
-            "SELECT ?s ?p ?o ?g WHERE { VALUES ?p { rdf:type } VALUES ?o { skos:ConceptScheme } GRAPH ?g { ?s ?p ?o } }"))
+        schemes = [row["s"] for row in self._select("SELECT DISTINCT ?s WHERE { ?s a skos:ConceptScheme }")]
+        for start in range(0, len(schemes), VALUES_CHUNK):
+            chunk = _values(schemes[start : start + VALUES_CHUNK])
+            collector.add_rows(
+                self._graph_rows(
+                    f"VALUES ?o {{ {chunk} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN (skos:inScheme, skos:topConceptOf))"
+                )
+            )
+            collector.add_rows(
+                self._graph_rows(
+                    f"VALUES ?s {{ {chunk} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p = rdf:type && ?o = skos:ConceptScheme)"
+                )
+            )
         self._labels(collector)
         return Description(URIRef(iri), "schemes", self.mode, collector.facts())
 
 
 def graph_size(graph: KnowledgeGraph, iri: str, mode: str) -> int:
     """Number of triples in the named graph ``iri`` (seen under ``mode``, which must not hide it)."""
-    rows = graph.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", mode,
-                        bindings={"g": URIRef(iri)})
+    rows = graph.select(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", mode, bindings={"g": URIRef(iri)}
+    )
     return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
 
 
 def generated(topic: URIRef, kind: str, mode: str, triples: Iterable[Triple], document: str) -> Description:
     """A description made of computed triples (the dataset's VoID), all in the default graph."""
-    collector = _Collector("", set())
-    collector.add_generated(triples)
-    collector.add_generated([(URIRef(document), RDF.type, FOAF.Document), (URIRef(document), FOAF.primaryTopic, topic)])
-    return Description(topic, kind, mode, collector.facts())
+    metadata = [(URIRef(document), RDF.type, FOAF.Document), (URIRef(document), FOAF.primaryTopic, topic)]
+    unique = dict.fromkeys([*triples, *metadata])
+    return Description(topic, kind, mode, [Fact(s, p, o) for (s, p, o) in unique])  # type: ignore[arg-type]
 
 
 def ox_quad(fact: Fact, graph: URIRef | None) -> ox.Quad:

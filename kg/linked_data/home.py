@@ -79,8 +79,11 @@ def home_page(catalogue: Catalogue, labeller: Labeller, classes_of_interest: str
         if not iris:
             continue
         entries = sorted((labeller.view(i) for i in iris[:LISTED]), key=lambda v: v.text.lower())
-        sections.append(KindSection(kind, titles.get(kind, kind.replace("-", " ").title()), len(iris),
-                                    tuple(entries), kind in MAIN_KINDS))
+        sections.append(
+            KindSection(
+                kind, titles.get(kind, kind.replace("-", " ").title()), len(iris), tuple(entries), kind in MAIN_KINDS
+            )
+        )
     ours = [(c, n) for c, n in catalogue.classes if str(c).startswith(classes_of_interest)]
     classes = (ours or catalogue.classes)[:CLASSES_LISTED]
     return HomePage(
@@ -96,4 +99,3 @@ def home_page(catalogue: Catalogue, labeller: Labeller, classes_of_interest: str
 def label_terms(catalogue: Catalogue) -> list[Node]:
     """Every term the home page shows: listed resources and classes."""
     return [*listed(catalogue), *(c for c, _ in catalogue.classes[:200])]
-

@@ -64,12 +64,14 @@ DISPLAY_PREFIXES: dict[str, str] = {
 class Labeller:
     """Chooses labels (English first) and compact names, and links terms to their pages."""
 
-    def __init__(self, labels: Mapping[Node, list[Literal]], prefixes: Mapping[str, str], site: Site,
-                 language: str = "en") -> None:
+    def __init__(
+        self, labels: Mapping[Node, list[Literal]], prefixes: Mapping[str, str], site: Site, language: str = "en"
+    ) -> None:
         self._labels = labels
         known = {**DISPLAY_PREFIXES, **prefixes}
         self._namespaces = sorted(
-            {ns: name for name, ns in reversed(list(known.items()))}.items(), key=lambda item: -len(item[0]))
+            {ns: name for name, ns in reversed(list(known.items()))}.items(), key=lambda item: -len(item[0])
+        )
         self._site = site
         self._language = language
 
@@ -79,12 +81,13 @@ class Labeller:
             if lang == self._language or lang.startswith(self._language + "-"):
                 return 0
             return 1 if not lang else 2
+
         return sorted(self._labels.get(term, []), key=rank)
 
     def compact(self, iri: str) -> str | None:
         """``schema:name`` for ``https://schema.org/name``; ``None`` when no prefix fits."""
         for namespace, name in self._namespaces:
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if iri.startswith(namespace) and local and not any(c in local for c in "/#?"):
                 return f"{name}:{local}"
         return None
@@ -122,5 +125,12 @@ class Labeller:
             if str(literal) not in seen and literal.language != lang:
                 seen.add(str(literal))
                 alternatives.append((str(literal), literal.language))
-        return TermView(text, "iri", href=self._site.href(iri), iri=iri, lang=lang,
-                        ours=self._site.owns(iri), alternatives=tuple(alternatives))
+        return TermView(
+            text,
+            "iri",
+            href=self._site.href(iri),
+            iri=iri,
+            lang=lang,
+            ours=self._site.owns(iri),
+            alternatives=tuple(alternatives),
+        )

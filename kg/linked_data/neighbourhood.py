@@ -55,7 +55,7 @@ class Box:
 
 @dataclass(frozen=True)
 class Link:
-    """The line between the resource and one neighbour, with the properties that link them."""
+    """An arrow between the resource and one neighbour (from subject to object), with the linking properties."""
 
     x1: float
     y1: float
@@ -66,8 +66,6 @@ class Link:
     text_x: float
     text_y: float
     anchor: str
-    outgoing: bool
-    incoming: bool
     inferred: bool
 
 
@@ -91,13 +89,27 @@ def _cut(text: str, limit: int) -> str:
 
 @dataclass
 class _Neighbour:
+    """A resource linked to the topic, and the properties linking them each way (True: inferred only)."""
+
     iri: URIRef
     out: dict[URIRef, bool] = field(default_factory=dict)
     into: dict[URIRef, bool] = field(default_factory=dict)
 
     @property
+    def on_right(self) -> bool:
+        """Drawn among what the topic links to: asserted links decide, then any link."""
+        asserted_out = not all(self.out.values()) if self.out else False
+        asserted_in = not all(self.into.values()) if self.into else False
+        return asserted_out or (not asserted_in and bool(self.out))
+
+    @property
+    def properties(self) -> dict[URIRef, bool]:
+        """The properties drawn: those in the direction of its column."""
+        return self.out if self.on_right else self.into
+
+    @property
     def inferred_only(self) -> bool:
-        return all(self.out.values()) and all(self.into.values())
+        return all(self.properties.values())
 
 
 def _neighbours(topic: URIRef, facts: list[Fact]) -> list[_Neighbour]:
@@ -121,19 +133,53 @@ def _properties_text(labeller: Labeller, properties: dict[URIRef, bool]) -> tupl
     return text, names
 
 
+def _pick(neighbours: list[_Neighbour], labeller: Labeller) -> list[_Neighbour]:
+    """Up to :data:`PER_SIDE` neighbours, taken in turn from each linking property so that every kind of link shows."""
+    groups: dict[str, list[_Neighbour]] = {}
+    for neighbour in sorted(neighbours, key=lambda n: (n.inferred_only, labeller.label(n.iri).lower())):
+        props = neighbour.properties
+        primary = min(props, key=lambda p: (props[p], labeller.label(p)))
+        groups.setdefault(labeller.label(primary), []).append(neighbour)
+    queues = sorted(groups.values(), key=lambda g: (g[0].inferred_only, labeller.label(g[0].iri).lower()))
+    picked: list[_Neighbour] = []
+    while queues and len(picked) < PER_SIDE:
+        for queue in list(queues):
+            if len(picked) == PER_SIDE:
+                break
+            picked.append(queue.pop(0))
+            if not queue:
+                queues.remove(queue)
+    return sorted(
+        picked,
+        key=lambda n: (
+            n.inferred_only,
+            labeller.label(min(n.properties, key=labeller.label)).lower(),
+            labeller.label(n.iri).lower(),
+        ),
+    )
+
+
 def layout(topic: URIRef, facts: list[Fact], labeller: Labeller) -> Neighbourhood:
     """Lay out ``topic``'s direct neighbours (at most :data:`PER_SIDE` a side)."""
-    neighbours = sorted(_neighbours(topic, facts), key=lambda n: (n.inferred_only, labeller.label(n.iri).lower()))
-    right = [n for n in neighbours if n.out][:PER_SIDE]
-    left = [n for n in neighbours if not n.out][:PER_SIDE]
+    neighbours = _neighbours(topic, facts)
+    right = _pick([n for n in neighbours if n.on_right], labeller)
+    left = _pick([n for n in neighbours if not n.on_right], labeller)
     hidden = len(neighbours) - len(right) - len(left)
     rows = max(len(left), len(right), 1)
     height = rows * ROW + 2 * ROW
     centre_label = labeller.label(topic)
     centre_text = _cut(centre_label, CENTRE_TEXT)
     centre_width = len(centre_text) * CENTRE_CHAR_WIDTH + 28
-    centre = Box((WIDTH - centre_width) / 2, (height - NODE_HEIGHT - 6) / 2, centre_width, centre_text, centre_label,
-                 None, NODE_HEIGHT + 6)
+    centre_height = max(NODE_HEIGHT + 6, rows * 8)  # room for the arrowheads of many links
+    centre = Box(
+        (WIDTH - centre_width) / 2,
+        (height - centre_height) / 2,
+        centre_width,
+        centre_text,
+        centre_label,
+        None,
+        centre_height,
+    )
     picture = Neighbourhood(WIDTH, height, centre, hidden=hidden)
     for side, column in (("right", right), ("left", left)):
         top = (height - len(column) * ROW) / 2
@@ -142,21 +188,42 @@ def layout(topic: URIRef, facts: list[Fact], labeller: Labeller) -> Neighbourhoo
             text = _cut(label, NODE_TEXT)
             width = len(text) * CHAR_WIDTH + 20
             x = RIGHT_COLUMN_START if side == "right" else LEFT_COLUMN_END - width
-            box = Box(x, top + index * ROW + (ROW - NODE_HEIGHT) / 2, width, text, label,
-                      labeller.view(neighbour.iri).href)
+            box = Box(
+                x, top + index * ROW + (ROW - NODE_HEIGHT) / 2, width, text, label, labeller.view(neighbour.iri).href
+            )
             picture.nodes.append(box)
-            properties = {**neighbour.into, **neighbour.out}
-            edge_text, names = _properties_text(labeller, properties)
+            edge_text, names = _properties_text(labeller, neighbour.properties)
+            # Lines leave the centre box spread over its height, and each label sits on the side of its line
+            # away from the others (above for rows over the centre, below for rows under it).
+            at_centre = centre.y + 4 + (centre.height - 8) * (index + 0.5) / len(column)
+            text_y = box.centre_y - 5 if box.centre_y <= centre.centre_y else box.centre_y + 14
             if side == "right":
-                x1, x2, text_x, anchor = centre.x + centre.width, box.x, box.x - 8, "end"
+                link = Link(
+                    centre.x + centre.width,
+                    at_centre,
+                    box.x,
+                    box.centre_y,
+                    _cut(edge_text, EDGE_TEXT),
+                    ", ".join(names),
+                    box.x - 8,
+                    text_y,
+                    "end",
+                    neighbour.inferred_only,
+                )
             else:
-                x1, x2, text_x, anchor = centre.x, box.x + box.width, box.x + box.width + 8, "start"
-            picture.links.append(Link(
-                x1, centre.centre_y, x2, box.centre_y, _cut(edge_text, EDGE_TEXT), ", ".join(names),
-                text_x, box.centre_y - 5, anchor, bool(neighbour.out), bool(neighbour.into),
-                neighbour.inferred_only))
-            for name in (labeller.label(p) for p in neighbour.out):
-                picture.summary.append(f"{centre_label} — {name} → {label}")
-            for name in (labeller.label(p) for p in neighbour.into):
-                picture.summary.append(f"{label} — {name} → {centre_label}")
+                link = Link(
+                    box.x + box.width,
+                    box.centre_y,
+                    centre.x,
+                    at_centre,
+                    _cut(edge_text, EDGE_TEXT),
+                    ", ".join(names),
+                    box.x + box.width + 8,
+                    text_y,
+                    "start",
+                    neighbour.inferred_only,
+                )
+            picture.links.append(link)
+            subject, obj = (centre_label, label) if side == "right" else (label, centre_label)
+            picture.summary.append(f"{subject} — {', '.join(names)} → {obj}")
     return picture

@@ -255,13 +255,15 @@ def _vocabulary(labeller: Labeller, iri: str) -> str:
     return compact.split(":", 1)[0] if compact else "other"
 
 
-def _document_term(term: URIRef, anchor: str, index: _Index, writer: _Writer, labeller: Labeller,
-                   is_ours: Callable[[Node], bool]) -> TermDoc:
+def _document_term(
+    term: URIRef, anchor: str, index: _Index, writer: _Writer, labeller: Labeller, is_ours: Callable[[Node], bool]
+) -> TermDoc:
     kind = _kind(index, term)
     definitions = [t for p in DEFINITION_PREDICATES[:1] for t in _texts(index, term, p)]
     comments = [t for p in DEFINITION_PREDICATES[1:] for t in _texts(index, term, p)]
-    doc = TermDoc(anchor, labeller.view(term), kind, definitions[0] if definitions else None,
-                  (definitions[1:] + comments))
+    doc = TermDoc(
+        anchor, labeller.view(term), kind, definitions[0] if definitions else None, (definitions[1:] + comments)
+    )
     is_class = kind == "class"
     sub_predicate = RDFS.subClassOf if is_class else RDFS.subPropertyOf
     equivalent_predicate = OWL.equivalentClass if is_class else OWL.equivalentProperty
@@ -271,15 +273,20 @@ def _document_term(term: URIRef, anchor: str, index: _Index, writer: _Writer, la
     for value in index.values(term, sub_predicate):
         if isinstance(value, BNode) or is_ours(value):
             doc.supers.append(writer.expression(value))
-    doc.subs = [writer.expression(s) for s in sorted(index.pointing(term, sub_predicate), key=labeller.label)
-                if isinstance(s, URIRef)]
+    doc.subs = [
+        writer.expression(s)
+        for s in sorted(index.pointing(term, sub_predicate), key=labeller.label)
+        if isinstance(s, URIRef)
+    ]
     for value in index.values(term, equivalent_predicate):
         if isinstance(value, BNode) or is_ours(value):
             doc.equivalents.append(writer.expression(value))
     doc.disjoint = [writer.expression(v) for v in index.values(term, OWL.disjointWith)]
     doc.domains = [writer.expression(v) for v in index.values(term, RDFS.domain)]
     doc.ranges = [writer.expression(v) for v in index.values(term, RDFS.range)]
-    doc.inverses = [writer.expression(v) for v in index.values(term, OWL.inverseOf) + index.pointing(term, OWL.inverseOf)]
+    doc.inverses = [
+        writer.expression(v) for v in index.values(term, OWL.inverseOf) + index.pointing(term, OWL.inverseOf)
+    ]
     doc.chains = [writer.chain(head) for head in index.values(term, OWL.propertyChainAxiom)]
     for predicate, relation in ALIGNMENT_PREDICATES.items():
         for value in index.values(term, predicate):
@@ -288,8 +295,15 @@ def _document_term(term: URIRef, anchor: str, index: _Index, writer: _Writer, la
     return doc
 
 
-def ontology_page(description: Description, schemes_description: Description, labeller: Labeller, terms_namespace: str,
-                  base: str, formats: list[FormatLink], prefixes: dict[str, str]) -> OntologyPage:
+def ontology_page(
+    description: Description,
+    schemes_description: Description,
+    labeller: Labeller,
+    terms_namespace: str,
+    base: str,
+    formats: list[FormatLink],
+    prefixes: dict[str, str],
+) -> OntologyPage:
     """The documentation page of the ontology described by ``description``."""
     index = _Index(description.facts)
     writer = _Writer(index, labeller)
@@ -303,7 +317,11 @@ def ontology_page(description: Description, schemes_description: Description, la
     documented = ours or [s for s in declared if not is_ours(s)]
     by_kind: dict[str, list[TermDoc]] = defaultdict(list)
     for term in sorted(documented, key=lambda t: labeller.label(t).lower()):
-        anchor = str(term)[len(terms_namespace):] if str(term).startswith(terms_namespace) else labeller.compact(str(term)) or str(term)
+        anchor = (
+            str(term)[len(terms_namespace) :]
+            if str(term).startswith(terms_namespace)
+            else labeller.compact(str(term)) or str(term)
+        )
         doc = _document_term(term, anchor, index, writer, labeller, is_ours)
         by_kind[doc.kind].append(doc)
     sections = [(anchor, heading, by_kind[kind]) for anchor, heading, kind in SECTIONS if by_kind.get(kind)]
@@ -318,14 +336,25 @@ def ontology_page(description: Description, schemes_description: Description, la
             ours_term, external = fact.object, fact.subject
         else:
             continue
-        alignments.append(Alignment(labeller.view(ours_term), ALIGNMENT_PREDICATES[fact.predicate],  # type: ignore[index]
-                                    labeller.view(external), _vocabulary(labeller, str(external))))
+        alignments.append(
+            Alignment(
+                labeller.view(ours_term),
+                ALIGNMENT_PREDICATES[fact.predicate],  # type: ignore[index]
+                labeller.view(external),
+                _vocabulary(labeller, str(external)),
+            )
+        )
     alignments.sort(key=lambda a: (a.vocabulary, a.ours.text.lower(), a.relation, a.external.text))
 
-    used_namespaces = {ns for ns in prefixes.values()
-                       if any(str(f.predicate).startswith(ns) or str(f.object).startswith(ns) for f in description.facts)}
-    namespaces = sorted({ns: name for name, ns in reversed(list(prefixes.items())) if ns in used_namespaces}.items(),
-                        key=lambda item: item[1])
+    used_namespaces = {
+        ns
+        for ns in prefixes.values()
+        if any(str(f.predicate).startswith(ns) or str(f.object).startswith(ns) for f in description.facts)
+    }
+    namespaces = sorted(
+        {ns: name for name, ns in reversed(list(prefixes.items())) if ns in used_namespaces}.items(),
+        key=lambda item: item[1],
+    )
     descriptions = [t for p in (DCTERMS.description, RDFS.comment, SKOS.definition) for t in _texts(index, topic, p)]
     versions = _texts(index, topic, OWL.versionInfo)
     return OntologyPage(
@@ -349,6 +378,9 @@ def _schemes(description: Description, labeller: Labeller) -> list[Scheme]:
         elif fact.predicate in (SKOS.inScheme, SKOS.topConceptOf):
             members[fact.object].add(fact.subject)
     return [
-        Scheme(labeller.view(scheme), tuple(labeller.view(c) for c in sorted(concepts, key=lambda c: labeller.label(c).lower())))
+        Scheme(
+            labeller.view(scheme),
+            tuple(labeller.view(c) for c in sorted(concepts, key=lambda c: labeller.label(c).lower())),
+        )
         for scheme, concepts in sorted(members.items(), key=lambda item: labeller.label(item[0]).lower())
     ]

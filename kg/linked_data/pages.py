@@ -84,7 +84,10 @@ class ResourcePage:
     types: list[TermView]
     definition: str | None
     rows: list[PropertyRow]
+    aligned_rows: list[PropertyRow]
+    """Inferred facts restated in external vocabularies (schema.org, FOAF, PROV…) by the alignments."""
     incoming: list[IncomingRow]
+    aligned_incoming: list[IncomingRow]
     incoming_total: int
     incoming_query: str | None
     neighbourhood: Neighbourhood
@@ -93,6 +96,11 @@ class ResourcePage:
     inferred_count: int
     reasoning_links: list[tuple[str, str, bool]] = field(default_factory=list)
     """``(label, href, current)`` for each reasoning mode."""
+
+    @property
+    def aligned_count(self) -> int:
+        """How many facts the alignments restate in external vocabularies."""
+        return sum(len(row.values) for row in self.aligned_rows) + len(self.aligned_incoming)
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,18 @@ def _predicate_rank(predicate: Node, labeller: Labeller) -> tuple[int, str]:
     return 2, labeller.label(predicate).lower()
 
 
-def property_rows(facts: list[Fact], labeller: Labeller, explain: ExplainLink, citations: _Citations | None) -> list[PropertyRow]:
+def _restated_elsewhere(fact: Fact, site: Site) -> bool:
+    """Whether ``fact`` is an inference that only restates a fact in an external vocabulary (``schema:name``)."""
+    if not fact.inferred:
+        return False
+    if fact.predicate == RDF.type:
+        return isinstance(fact.object, URIRef) and not site.owns(str(fact.object))
+    return not site.owns(str(fact.predicate))
+
+
+def property_rows(
+    facts: list[Fact], labeller: Labeller, explain: ExplainLink, citations: _Citations | None
+) -> list[PropertyRow]:
     """``facts`` (of one subject) grouped by property: types first, then names, then by label."""
     grouped: dict[Node, list[Fact]] = {}
     for fact in facts:
@@ -151,8 +170,12 @@ def property_rows(facts: list[Fact], labeller: Labeller, explain: ExplainLink, c
     for predicate in sorted(grouped, key=lambda p: _predicate_rank(p, labeller)):
         ordered = sorted(grouped[predicate], key=lambda f: (f.inferred, labeller.label(f.object).lower()))
         values = tuple(
-            Value(labeller.view(f.object), f.inferred, explain(f) if f.inferred else None,
-                  tuple(citations.cite(g) for g in f.sources) if citations else ())
+            Value(
+                labeller.view(f.object),
+                f.inferred,
+                explain(f) if f.inferred else None,
+                tuple(citations.cite(g) for g in f.sources) if citations else (),
+            )
             for f in ordered
         )
         rows.append(PropertyRow(labeller.view(predicate), values))
@@ -162,7 +185,9 @@ def property_rows(facts: list[Fact], labeller: Labeller, explain: ExplainLink, c
 def _preferred_text(literals: list[Literal], language: str = "en") -> str | None:
     if not literals:
         return None
-    ranked = sorted(literals, key=lambda lit: (0 if (lit.language or "").startswith(language) else 1 if not lit.language else 2))
+    ranked = sorted(
+        literals, key=lambda lit: 0 if (lit.language or "").startswith(language) else 1 if not lit.language else 2
+    )
     return str(ranked[0])
 
 
@@ -185,32 +210,50 @@ def sparql_link(site: Site, query: str) -> str:
     return f"{site.root}query?" + urlencode({"sparql": query, "action": "run"})
 
 
-def resource_page(description: Description, labeller: Labeller, site: Site, explain: ExplainLink,
-                  reasoning_param: str | None, modes: tuple[str, ...], terms: str) -> ResourcePage:
+def resource_page(
+    description: Description,
+    labeller: Labeller,
+    site: Site,
+    explain: ExplainLink,
+    reasoning_param: str | None,
+    modes: tuple[str, ...],
+    terms: str,
+) -> ResourcePage:
     """The view model of a resource's page."""
     topic = description.topic
     citations = _Citations(description.sources, labeller)
     outgoing = description.outgoing()
-    rows = property_rows(outgoing, labeller, explain, citations)
+    restated = [f for f in outgoing if _restated_elsewhere(f, site)]
+    rows = property_rows([f for f in outgoing if f not in restated], labeller, explain, citations)
     incoming = sorted(
         description.incoming(),
-        key=lambda f: (f.inferred, labeller.label(f.predicate).lower(), labeller.label(f.subject).lower()))
-    incoming_rows = [IncomingRow(labeller.view(f.subject), labeller.view(f.predicate), f.inferred,
-                                 explain(f) if f.inferred else None) for f in incoming]
+        key=lambda f: (f.inferred, labeller.label(f.predicate).lower(), labeller.label(f.subject).lower()),
+    )
+    incoming_rows = [
+        IncomingRow(
+            labeller.view(f.subject), labeller.view(f.predicate), f.inferred, explain(f) if f.inferred else None
+        )
+        for f in incoming
+    ]
+    aligned_incoming = [row for row, f in zip(incoming_rows, incoming, strict=True) if _restated_elsewhere(f, site)]
     distinct_incoming = len({(f.subject, f.predicate) for f in incoming})
     more = None
     if description.incoming_total > distinct_incoming:
         more = sparql_link(site, f"SELECT ?subject ?property WHERE {{ ?subject ?property <{topic}> }}")
     types = [labeller.view(f.object) for f in outgoing if f.predicate == RDF.type and not f.inferred]
     base_href = site.href(str(topic))
-    reasoning_links = [(mode, base_href if mode == modes[0] else f"{base_href}?reasoning={mode}", mode == description.mode)
-                       for mode in modes]
+    reasoning_links = [
+        (mode, base_href if mode == modes[0] else f"{base_href}?reasoning={mode}", mode == description.mode)
+        for mode in modes
+    ]
     return ResourcePage(
         topic=labeller.view(topic),
         types=types,
         definition=definition(description, (URIRef(terms + "definition"), URIRef(terms + "description"))),
         rows=rows,
-        incoming=incoming_rows,
+        aligned_rows=property_rows(restated, labeller, explain, None),
+        incoming=[row for row in incoming_rows if row not in aligned_incoming],
+        aligned_incoming=aligned_incoming,
         incoming_total=description.incoming_total,
         incoming_query=more,
         neighbourhood=layout(topic, description.stored(), labeller),
@@ -221,17 +264,30 @@ def resource_page(description: Description, labeller: Labeller, site: Site, expl
     )
 
 
-def graph_page(description: Description, labeller: Labeller, site: Site, explain: ExplainLink,
-               reasoning_param: str | None, inferred_graph: bool) -> GraphPage:
+def graph_page(
+    description: Description,
+    labeller: Labeller,
+    site: Site,
+    explain: ExplainLink,
+    reasoning_param: str | None,
+    inferred_graph: bool,
+) -> GraphPage:
     """The view model of a named graph's page."""
     topic = description.topic
     citations = _Citations(description.sources, labeller)
     source = citations.cite(topic) if topic in description.sources else None
     content = [f for f in description.facts if topic in f.graphs]
-    content.sort(key=lambda f: (labeller.label(f.subject).lower(), labeller.label(f.predicate).lower(),
-                                labeller.label(f.object).lower()))
-    triples = [TripleRow(labeller.view(f.subject), labeller.view(f.predicate), labeller.view(f.object))
-               for f in content[:GRAPH_ROWS_CAP]]
+    content.sort(
+        key=lambda f: (
+            labeller.label(f.subject).lower(),
+            labeller.label(f.predicate).lower(),
+            labeller.label(f.object).lower(),
+        )
+    )
+    triples = [
+        TripleRow(labeller.view(f.subject), labeller.view(f.predicate), labeller.view(f.object))
+        for f in content[:GRAPH_ROWS_CAP]
+    ]
     return GraphPage(
         topic=labeller.view(topic),
         rows=property_rows(description.outgoing(), labeller, explain, None),
@@ -249,9 +305,11 @@ def explain_link(explain_path: str | None, mode: str) -> ExplainLink:
 
     Terms are written in N-Triples syntax (``<iri>``, ``"2021-01-13"^^<…#date>``).
     """
+
     def link(fact: Fact) -> str | None:
         if explain_path is None or not isinstance(fact.subject, URIRef) or isinstance(fact.object, BNode):
             return None
         terms = {"s": fact.subject.n3(), "p": fact.predicate.n3(), "o": fact.object.n3(), "reasoning": mode}
         return f"{explain_path}?" + urlencode(terms)
+
     return link

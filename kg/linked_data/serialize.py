@@ -31,8 +31,10 @@ _ENGINE_FORMATS = {
 
 def _order(description: Description) -> list[Fact]:
     """Facts in a stable order: the topic's first, then by subject, predicate, object."""
+
     def key(fact: Fact) -> tuple[bool, str, str, str]:
         return fact.subject != description.topic, fact.subject.n3(), fact.predicate.n3(), fact.object.n3()
+
     return sorted(description.facts, key=key)
 
 
@@ -87,6 +89,8 @@ def empty(flavour: Flavour, message: str) -> bytes:
         return json.dumps({"@graph": []}).encode("utf-8")
     if flavour.name == "rdfxml":
         safe = message.replace("--", "- -")
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {safe} -->\n'
-                '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n').encode("utf-8")
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- {safe} -->\n'
+            '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n'
+        ).encode()
     return "".join(f"# {line}\n" for line in message.splitlines()).encode("utf-8")

@@ -39,17 +39,17 @@ class Site:
         """A link to ``iri``: its page on this server if minted here, else the IRI itself."""
         if not self.owns(iri):
             return iri
-        return self.root + quote(iri[len(self.base):], safe=_PATH_SAFE + "#?")
+        return self.root + quote(iri[len(self.base) :], safe=_PATH_SAFE + "#?")
 
     def document(self, iri: str, extension: str | None = None, reasoning: str | None = None) -> str:
         """The URL (path) of the document describing ``iri``, in one format when ``extension`` is given."""
-        relative = quote(iri[len(self.base):], safe=_PATH_SAFE)
+        relative = quote(iri[len(self.base) :], safe=_PATH_SAFE)
         path = f"{self.root}{DOC}{relative}" + (f".{extension}" if extension else "")
         return path + (f"?reasoning={reasoning}" if reasoning else "")
 
     def document_iri(self, iri: str, reasoning: str | None = None) -> str:
         """The IRI of the (format-neutral) document describing ``iri``, as stated in the RDF."""
-        return self.base + DOC + iri[len(self.base):] + (f"?reasoning={reasoning}" if reasoning else "")
+        return self.base + DOC + iri[len(self.base) :] + (f"?reasoning={reasoning}" if reasoning else "")
 
 
 def raw_path(environ: dict[str, object], decoded_path: str) -> str:

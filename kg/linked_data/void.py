@@ -11,26 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, XSD, Namespace
+from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE
+from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
 from kg.linked_data.catalogue import Catalogue
-from kg.linked_data.describe import Triple
+from kg.linked_data.describe import Description, Triple, generated
 from kg.linked_data.flavours import RDF_FLAVOURS
 from kg.sparql.formats import format_named
 
-VOID = Namespace("http://rdfs.org/ns/void#")
 PATH = ".well-known/void"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/3.0/igo/")
 """The data is derived from WIPO's web site, whose terms of use allow adaptation with attribution "in line
 with the Creative Commons Attribution 3.0 IGO licence"; the derived data is offered on the same terms."""
 EXAMPLE_KINDS = ("person", "organization", "event", "treaty", "initiative", "statement", "observation")
 TITLE = "ipkg: a knowledge graph of the intellectual-property world"
-DESCRIPTION = ("Agents, events, treaties, initiatives, statements and statistics of the intellectual-property world, "
-               "every asserted fact in a named graph derived from the passage of the source it comes from; "
-               "served with OWL 2 RL inferences.")
+DESCRIPTION = (
+    "Agents, events, treaties, initiatives, statements and statistics of the intellectual-property world, "
+    "every asserted fact in a named graph derived from the passage of the source it comes from; "
+    "served with OWL 2 RL inferences."
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,9 @@ def _int(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-def void_triples(catalogue: Catalogue, base: str, graph_iri: dict[str, str], vocabularies: list[str],
-                 changed: Literal) -> Iterator[Triple]:
+def void_triples(
+    catalogue: Catalogue, base: str, graph_iri: dict[str, str], vocabularies: list[str], changed: Literal
+) -> Iterator[Triple]:
     """The VoID description's triples."""
     iris = VoidIris(base)
     dataset = iris.dataset
@@ -86,8 +89,13 @@ def void_triples(catalogue: Catalogue, base: str, graph_iri: dict[str, str], voc
     yield dataset, VOID.distinctObjects, _int(catalogue.distinct_objects)
     subsets = [(URIRef(graph_iri[ASSERTED]), catalogue.asserted_triples, "Every asserted triple.")]
     if catalogue.mode in INFERRED_BY_MODE:
-        subsets.append((URIRef(graph_iri[INFERRED_BY_MODE[catalogue.mode]]), catalogue.inferred_triples,
-                        f"The triples the {catalogue.mode} closure adds to the asserted ones."))
+        subsets.append(
+            (
+                URIRef(graph_iri[INFERRED_BY_MODE[catalogue.mode]]),
+                catalogue.inferred_triples,
+                f"The triples the {catalogue.mode} closure adds to the asserted ones.",
+            )
+        )
     for subset, count, text in subsets:
         yield dataset, VOID.subset, subset
         yield subset, RDF.type, VOID.Dataset
@@ -108,5 +116,15 @@ def void_triples(catalogue: Catalogue, base: str, graph_iri: dict[str, str], voc
 def vocabularies(catalogue: Catalogue, prefixes: dict[str, str]) -> list[str]:
     """The namespaces (of the known prefixes) that the dataset's classes and properties come from."""
     used = {str(term) for term, _ in (*catalogue.classes, *catalogue.properties)}
-    found = {ns for ns in prefixes.values() if any(iri.startswith(ns) and "/" not in iri[len(ns):] for iri in used)}
+    found = {ns for ns in prefixes.values() if any(iri.startswith(ns) and "/" not in iri[len(ns) :] for iri in used)}
     return sorted(found)
+
+
+def describe_dataset(graph: KnowledgeGraph, counts: Catalogue, document: str) -> Description:
+    """The VoID description of ``graph`` (counted in ``counts``), as every flavour writes it."""
+    base = graph.settings.base_uri
+    graph_iris = {name: graph.graph_iri(name) for name in (ASSERTED, *INFERRED_BY_MODE.values())}
+    changed_at = datetime.fromtimestamp(graph.changed_at, tz=UTC).replace(microsecond=0)
+    changed = Literal(changed_at.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
+    triples = void_triples(counts, base, graph_iris, vocabularies(counts, graph.namespaces.prefixes()), changed)
+    return generated(VoidIris(base).document, "dataset", counts.mode, list(triples), document)

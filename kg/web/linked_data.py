@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE
+from kg.graph import INFERRED_BY_MODE
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
-from kg.linked_data.describe import Describer, Description, generated
+from kg.linked_data.describe import Describer, Description
 from kg.linked_data.flavours import FLAVOURS, HTML, RDF_FLAVOURS, Flavour, flavour_named, negotiate, split_extension
 from kg.linked_data.home import home_page, label_terms
 from kg.linked_data.labels import Labeller
@@ -34,7 +32,7 @@ from kg.linked_data.ontology import ontology_page
 from kg.linked_data.pages import explain_link, format_links, graph_page, resource_page
 from kg.linked_data.site import DOC, Site, candidate_iris, raw_path
 from kg.linked_data.void import PATH as VOID_PATH
-from kg.linked_data.void import vocabularies, void_triples
+from kg.linked_data.void import describe_dataset
 from kg.reasoning import MODES
 from kg.web import current_graph, current_settings
 
@@ -86,7 +84,7 @@ def _relative_raw_path() -> str:
     raw = raw_path(request.environ, request.path)
     root = request.script_root
     if root and raw.startswith(root):
-        raw = raw[len(root):]
+        raw = raw[len(root) :]
     return raw[1:] if raw.startswith("/") else raw
 
 
@@ -103,8 +101,9 @@ def _choose(fixed: Flavour | None) -> Choice:
     flavour = negotiate(request.accept_mimetypes)
     if flavour is None:
         offered = ", ".join(f.media_type for f in FLAVOURS)
-        raise LinkedDataError(406, f"none of the accepted media types can be produced; offered: {offered}",
-                              negotiated=True)
+        raise LinkedDataError(
+            406, f"none of the accepted media types can be produced; offered: {offered}", negotiated=True
+        )
     return Choice(flavour, True, False)
 
 
@@ -140,7 +139,7 @@ def _explain_path(site: Site) -> str | None:
 
 
 def _changed_at() -> datetime:
-    return datetime.fromtimestamp(current_graph().changed_at, tz=timezone.utc)
+    return datetime.fromtimestamp(current_graph().changed_at, tz=UTC)
 
 
 def _describe(target: Target, mode: str, given: str | None, site: Site) -> Description:
@@ -152,11 +151,7 @@ def _describe(target: Target, mode: str, given: str | None, site: Site) -> Descr
     if target.kind == "graph":
         return describer.named_graph(target.iri, document)
     if target.kind == "dataset":
-        counts = catalogue(graph, mode)
-        graph_iris = {name: graph.graph_iri(name) for name in (ASSERTED, *INFERRED_BY_MODE.values())}
-        changed = Literal(_changed_at().replace(microsecond=0).isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-        triples = void_triples(counts, site.base, graph_iris, vocabularies(counts, graph.namespaces.prefixes()), changed)
-        return generated(URIRef(target.iri), "dataset", mode, list(triples), document)
+        return describe_dataset(graph, catalogue(graph, mode), document)
     return describer.resource(target.iri, document)
 
 
@@ -167,24 +162,39 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
     describer = Describer(graph, mode)
     if target.kind == "dataset":
         counts = catalogue(graph, mode)
-        labeller = Labeller(describer.labels_of([c for c, _ in counts.classes] + [p for p, _ in counts.properties]),
-                            prefixes, site)
-        return render_template("linked_data/void.html", counts=counts, labeller=labeller,
-                               formats=format_links(site, target.iri, given), iri=target.iri,
-                               endpoint=site.root + "sparql",
-                               documents=[labeller.view(d) for d in counts.documents])
+        labeller = Labeller(
+            describer.labels_of([c for c, _ in counts.classes] + [p for p, _ in counts.properties]), prefixes, site
+        )
+        return render_template(
+            "linked_data/void.html",
+            counts=counts,
+            labeller=labeller,
+            formats=format_links(site, target.iri, given),
+            iri=target.iri,
+            endpoint=site.root + "sparql",
+            documents=[labeller.view(d) for d in counts.documents],
+        )
     description = _describe(target, mode, given, site)
     labeller = Labeller(description.labels(), prefixes, site)
     if target.kind == "ontology":
         schemes = describer.concept_schemes(target.iri)
         labels = {**schemes.labels(), **description.labels()}
         labeller = Labeller(labels, prefixes, site)
-        page = ontology_page(description, schemes, labeller, graph.namespaces.terms, site.base,
-                             format_links(site, target.iri, given), prefixes)
+        page = ontology_page(
+            description,
+            schemes,
+            labeller,
+            graph.namespaces.terms,
+            site.base,
+            format_links(site, target.iri, given),
+            prefixes,
+        )
         return render_template("linked_data/ontology.html", page=page)
     if target.kind == "graph":
         inferred = target.iri in {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
-        return render_template("linked_data/graph.html", page=graph_page(description, labeller, site, explain, given, inferred))
+        return render_template(
+            "linked_data/graph.html", page=graph_page(description, labeller, site, explain, given, inferred)
+        )
     default = current_settings().default_reasoning
     modes = (default, *(m for m in MODES if m != default))
     page = resource_page(description, labeller, site, explain, given, modes, graph.namespaces.terms)
@@ -194,7 +204,8 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
 def _alternates(site: Site, iri: str, given: str | None, current: Flavour) -> str:
     return ", ".join(
         f'<{site.document(iri, f.extension, given)}>; rel="alternate"; type="{f.media_type}"'
-        for f in (*RDF_FLAVOURS, HTML) if f != current
+        for f in (*RDF_FLAVOURS, HTML)
+        if f != current
     )
 
 
@@ -215,19 +226,24 @@ def _dereference(relative_raw: str, fixed: Flavour | None = None) -> Response:
     if target is None:
         iri = candidate_iris(site.base, relative_raw)
         named = f"<{iri[0]}>" if iri else "this address"
-        raise LinkedDataError(404, f"Nothing is known about {named} in this dataset.", choice.flavour, choice.negotiated)
+        raise LinkedDataError(
+            404, f"Nothing is known about {named} in this dataset.", choice.flavour, choice.negotiated
+        )
     mode, given = _reasoning(target)
     flavour = choice.flavour
     if flavour.is_html:
         body = _html(target, mode, given, site).encode("utf-8")
     else:
-        body = rdf.serialize(_describe(target, mode, given, site), flavour, graph.namespaces.prefixes(),
-                             graph.namespaces.terms)
+        body = rdf.serialize(
+            _describe(target, mode, given, site), flavour, graph.namespaces.prefixes(), graph.namespaces.terms
+        )
     response = Response(body, content_type=flavour.content_type)
     if choice.negotiated:
         response.vary.add("Accept")
     if not choice.fixed_url:
-        response.headers["Content-Location"] = request.host_url.rstrip("/") + site.document(target.iri, flavour.extension, given)
+        response.headers["Content-Location"] = request.host_url.rstrip("/") + site.document(
+            target.iri, flavour.extension, given
+        )
     response.headers["Link"] = _alternates(site, target.iri, given, flavour)
     return _finish(response)
 
@@ -244,7 +260,7 @@ def thing(_rest: str = "") -> Response:
 @blueprint.route("/doc/<path:_rest>")
 def document(_rest: str) -> Response:
     """A document: ``/doc/<path>.<ext>`` in that one flavour, ``/doc/<path>`` negotiated like the IRI."""
-    stem, flavour = split_extension(_relative_raw_path()[len(DOC):])
+    stem, flavour = split_extension(_relative_raw_path()[len(DOC) :])
     return _dereference(stem, flavour)
 
 
