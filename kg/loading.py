@@ -166,6 +166,7 @@ def load_files(graph: KnowledgeGraph, paths: Sequence[Path], progress: Progress,
         with _reading(source, "loading", show_bars) as stream:
             store.bulk_load(asserted, stream, source.format, base)
     graph.mark_stale()
+    store.optimize()
     graph.manifest = graph.manifest.replace(loaded=graph.manifest.loaded + stamps)
     after = store.count(asserted)
     progress(f"loaded {after - before:,} new asserted triples ({after:,} in all)")

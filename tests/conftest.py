@@ -16,6 +16,7 @@ from kg.settings import Settings
 
 if TYPE_CHECKING:
     from tests.linked_data_support import Server
+    from tests.virtuoso import Virtuoso
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BASE = "http://localhost:8000/"
@@ -57,3 +58,19 @@ def shipped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 
     with serve(log_dir=tmp_path_factory.mktemp("serve")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server() -> Iterator[Virtuoso]:
+    """A real Virtuoso: the one ``.ci/run`` started, or a throwaway one; skipped outside CI when neither can be had."""
+    import os
+
+    from tests.virtuoso import VirtuosoMissing, virtuoso
+
+    try:
+        with virtuoso() as server:
+            yield server
+    except VirtuosoMissing as missing:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(str(missing))

@@ -135,6 +135,10 @@ class Store(Protocol):
         """Make every write so far durable, then record ``manifest`` as describing the content."""
         ...
 
+    def optimize(self) -> None:
+        """Reorganize the storage for reading after a bulk load (compaction on disk; nothing elsewhere)."""
+        ...
+
     def close(self) -> None:
         """Release the store (the on-disk store's lock)."""
         ...

@@ -166,5 +166,8 @@ class OxigraphStore:
     def flush(self, manifest: Manifest) -> None:
         """Nothing to make durable in memory."""
 
+    def optimize(self) -> None:
+        """Nothing to reorganize in memory."""
+
     def close(self) -> None:
         """Nothing to release in memory."""

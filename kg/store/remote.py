@@ -40,6 +40,8 @@ from kg.store.sparql_client import RefusedRequest, SparqlClient
 CHUNK = 1000
 #: Seconds allowed to one write or one bookkeeping read (dumping a large graph takes a while).
 BULK_TIMEOUT = 600.0
+#: A graph IRI no store writes: an empty dataset, in a protocol that cannot name none.
+EMPTY_GRAPH = "urn:x-ipkg:no-graph"
 SD_NAMED_GRAPH = "http://www.w3.org/ns/sparql-service-description#namedGraph"
 SOLUTIONS_ACCEPT = "application/sparql-results+xml"
 _TERM_TEST = re.compile(r"is(blank|iri|uri)", re.IGNORECASE)
@@ -99,7 +101,7 @@ class RemoteStore:
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
     ) -> QueryAnswer:
-        dataset = (list(default_graph) if default_graph is not None else None, list(named_graphs) if named_graphs is not None else None)
+        dataset = (_or_empty(default_graph), _or_empty(named_graphs))
         try:
             if kind is ox.QueryTriples:
                 reply = self._client.query(text, GRAPH_ACCEPT, timeout, *dataset)
@@ -147,30 +149,39 @@ class RemoteStore:
 
         A one-row ``VALUES`` block opens the ``WHERE`` group (so the variables are
         bound in the answer) and every nested group that mentions one of them,
-        subqueries included (a subquery does not see bindings from outside).
+        within subqueries that project it (a subquery sees no other variable from outside).
         """
-        names = " ".join(f"?{name}" for name in substitutions)
-        row = " ".join(self._skolem.outgoing(term) for term in substitutions.values())
-        block = f" VALUES ({names}) {{ ({row}) }} "
         text = _construct_where_spelled_out(text)
         stream = list(tokens(text))
         closing = _closing_braces(stream)
-        insertions: list[int] = []
-        top_level = True
+        scopes: list[tuple[int, set[str]]] = [(len(stream), set(substitutions))]
+        insertions: list[tuple[int, list[str]]] = []
         for index, token in enumerate(stream):
+            while index > scopes[-1][0]:
+                scopes.pop()
             if token.text != "{" or _is_data_block(stream, index) or _is_construct_template(stream, index):
                 continue
+            visible = scopes[-1][1]
+            end = closing.get(index, len(stream))
             if index + 1 < len(stream) and stream[index + 1].keyword == "SELECT":
-                continue  # a subquery: its own WHERE group gets the block
-            inside = stream[index + 1:closing.get(index, len(stream))]
-            if top_level or any(t.kind == "VAR" and t.text[1:] in substitutions for t in inside):
-                insertions.append(token.offset + 1)
-            top_level = False
+                scopes.append((end, visible & _projected(stream, index + 1, visible)))
+                continue
+            mentioned = {t.text[1:] for t in stream[index + 1:end] if t.kind == "VAR"}
+            names = [name for name in substitutions if name in visible and (not insertions or name in mentioned)]
+            if names:
+                insertions.append((token.offset + 1, names))
+            elif not insertions:
+                insertions.append((token.offset + 1, []))
         if not insertions:
-            return f"{text}\nWHERE {{{block}}}"  # DESCRIBE without a pattern
-        for at in reversed(insertions):
-            text = text[:at] + block + text[at:]
+            return f"{text}\nWHERE {{{self._values_block(list(substitutions), substitutions)}}}"  # DESCRIBE without a pattern
+        for at, names in reversed(insertions):
+            if names:
+                text = text[:at] + self._values_block(names, substitutions) + text[at:]
         return text
+
+    def _values_block(self, names: list[str], substitutions: Substitutions) -> str:
+        row = " ".join(self._skolem.outgoing(substitutions[name]) for name in names)
+        return f" VALUES ({' '.join('?' + name for name in names)}) {{ ({row}) }} "
 
     # -- reads ----------------------------------------------------------------
 
@@ -194,7 +205,9 @@ class RemoteStore:
 
     def _select(self, text: str, named_graphs: Sequence[str] | None = None) -> list[ox.QuerySolution]:
         answer = self._ask(text, ox.QuerySolutions, BULK_TIMEOUT, None, named_graphs)
-        return list(answer)  # type: ignore[arg-type]
+        if not isinstance(answer, ox.QuerySolutions):
+            raise StoreError(f"{self.describe()} answered a SELECT query with a boolean")
+        return list(answer)
 
     def dump_ntriples(self, graph: str) -> str:
         """``graph`` as N-Triples text, blank node labels kept."""
@@ -210,7 +223,7 @@ class RemoteStore:
     def graphs_containing(self, triple: ox.Triple) -> list[str]:
         """The dataset's named graphs holding ``triple``."""
         pattern = " ".join(self._skolem.outgoing(term) for term in (triple.subject, triple.predicate, triple.object))
-        ours = self.graph_names()
+        ours = sorted(self._known_graphs) if self._known_graphs is not None else self.graph_names()  # kept by our writes
         if not ours:
             return []
         rows = self._select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {pattern} }} }}", ours)
@@ -351,8 +364,35 @@ class RemoteStore:
             f"INSERT DATA {{ GRAPH {subject} {{ {subject} {predicate} {ox.Literal(manifest.to_json())} }} }}"
         )
 
+    def optimize(self) -> None:
+        """The server organizes its own storage."""
+
     def close(self) -> None:
         """Nothing held open: every request has its own connection."""
+
+
+def _or_empty(graphs: Sequence[str] | None) -> list[str] | None:
+    """``graphs`` for the protocol, an empty list as a graph never written: sent nothing, a server (Virtuoso) would
+    take every graph, and the protocol has no way to name none."""
+    if graphs is None:
+        return None
+    return list(graphs) or [EMPTY_GRAPH]
+
+
+def _projected(stream: list[Token], select: int, candidates: set[str]) -> set[str]:
+    """Which of ``candidates`` the subquery whose ``SELECT`` is at ``select`` projects (all for ``SELECT *``)."""
+    projected: set[str] = set()
+    depth, previous_is_as = 0, False
+    for token in stream[select + 1:]:
+        if token.text == "{" or token.keyword == "WHERE":
+            break
+        if token.text == "*" and depth == 0:
+            return set(candidates)
+        depth += (token.text == "(") - (token.text == ")")
+        if token.kind == "VAR" and (depth == 0 or previous_is_as):
+            projected.add(token.text[1:])
+        previous_is_as = token.keyword == "AS"
+    return projected & candidates
 
 
 def _closing_braces(stream: list[Token]) -> dict[int, int]:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from kg.store.base import StoreTimeout, StoreUnavailable
 
 _READ_CHUNK = 1 << 16
+#: Virtuoso's mark on an "anytime" answer cut short by its own time limit (HTTP 200, header ``X-SQL-State``).
+VIRTUOSO_PARTIAL = "S1TAT"
 #: How much of an error answer to quote in a message.
 _QUOTED = 600
 
@@ -96,6 +98,9 @@ class SparqlClient:
         try:
             with _opener(endpoint).open(request, timeout=timeout) as response:
                 body = _read_until(response, deadline)
+                if response.headers.get("X-SQL-State") == VIRTUOSO_PARTIAL:
+                    raise StoreTimeout(f"{where} stopped the {what} at its own time limit and sent a partial answer "
+                                       "(Virtuoso's MaxQueryExecutionTime); a partial answer is not passed on", timeout)
                 return Reply(response.headers.get_content_type(), body)
         except urllib.error.HTTPError as error:
             raise _http_failure(error, where, what) from None
