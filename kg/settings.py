@@ -43,7 +43,21 @@ class Settings:
     max_result_rows: int = 100_000
     """Rows (or triples) a query may return (``KG_MAX_RESULT_ROWS``)."""
     max_request_bytes: int = 1_000_000
-    """Largest request body accepted (``KG_MAX_REQUEST_BYTES``)."""
+    """Largest request body accepted, also once decompressed (``KG_MAX_REQUEST_BYTES``; 413 past it)."""
+    max_query_length: int = 250_000
+    """Characters a query may have (``KG_MAX_QUERY_LENGTH``; 413 past it)."""
+    max_nesting_depth: int = 100
+    """Brackets, sub-queries, function calls and ``!`` a query or update may nest (``KG_MAX_NESTING_DEPTH``).
+
+    The engine overflows its stack (and dies) near 840 levels of ``FILTER EXISTS {`` and 960 of ``STR(``."""
+    max_operators: int = 1_000
+    """UNION, OPTIONAL, MINUS, FILTER, BIND, GRAPH, EXISTS, VALUES and expression or path operators a query or
+    update may use in all (``KG_MAX_OPERATORS``); the engine dies near 2,640 OPTIONAL or BIND in one group."""
+    max_triple_patterns: int = 200
+    """Triple patterns a query (or an update's WHERE) may have (``KG_MAX_TRIPLE_PATTERNS``): planning a join
+    of n patterns grows faster than n cubed."""
+    max_values_rows: int = 10_000
+    """Rows the VALUES blocks of a query may have in all (``KG_MAX_VALUES_ROWS``)."""
     allow_service: bool = False
     """Let queries use ``SERVICE`` (outbound requests) (``KG_ALLOW_SERVICE``)."""
     allow_load: bool = False
@@ -58,6 +72,10 @@ class Settings:
     """Port ``kg serve`` listens on (``KG_PORT``)."""
     workers: int = 2
     """Query-evaluation worker processes of ``kg serve`` (``KG_WORKERS``)."""
+    max_workers: int = 32
+    """Most query workers ``kg serve`` runs at once (``KG_MAX_WORKERS``; at least ``KG_WORKERS``): while queries
+    wait for a worker the pool grows up to this, so short queries are not held up behind long ones. Each worker
+    holds a copy of the dataset in memory; extra ones idle for a minute are stopped."""
     threads: int = 32
     """HTTP threads of ``kg serve`` (``KG_THREADS``)."""
     queries_dir: Path = PROJECT_ROOT / "instance" / "queries"
@@ -82,7 +100,8 @@ class Settings:
             raise SettingsError(str(error)) from None
         if self.query_timeout <= 0:
             raise SettingsError(f"KG_QUERY_TIMEOUT must be positive: {self.query_timeout!r}")
-        for name in ("workers", "threads", "max_result_rows", "max_request_bytes"):
+        for name in ("workers", "max_workers", "threads", "max_result_rows", "max_request_bytes", "max_query_length",
+                     "max_nesting_depth", "max_operators", "max_triple_patterns", "max_values_rows"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{env_name(name)} must be at least 1: {getattr(self, name)!r}")
 

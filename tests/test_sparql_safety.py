@@ -68,7 +68,9 @@ class Listener:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    env = {"KG_QUERY_TIMEOUT": str(TIMEOUT), "KG_MAX_RESULT_ROWS": str(MAX_ROWS), "KG_WRITE_TOKEN": TOKEN}
+    # Nesting limit lifted so that a query can still reach the engine and crash it (the crash path is under test).
+    env = {"KG_QUERY_TIMEOUT": str(TIMEOUT), "KG_MAX_RESULT_ROWS": str(MAX_ROWS), "KG_WRITE_TOKEN": TOKEN,
+           "KG_MAX_NESTING_DEPTH": "100000"}
     with live_server(tmp_path_factory.mktemp("safety"), FIXTURES / "family.ttl", env=env) as running:
         yield running
 
@@ -180,7 +182,7 @@ def test_service_in_an_update_is_refused(server: LiveServer, listener: Listener)
 
 
 def test_time_limit_stops_the_query_and_others_are_served(server: LiveServer) -> None:
-    assert server.worker_count() == 2
+    assert server.worker_count() >= 2
     with ThreadPoolExecutor(1) as pool:
         started = time.monotonic()
         explosive = pool.submit(query, server, EXPLOSIVE)
@@ -195,9 +197,9 @@ def test_time_limit_stops_the_query_and_others_are_served(server: LiveServer) ->
     assert "1 s time limit" in stopped.text and "KG_QUERY_TIMEOUT" in stopped.text
     assert TIMEOUT <= elapsed < TIMEOUT + 1.5
     deadline = time.monotonic() + 30
-    while server.worker_count() != 2 and time.monotonic() < deadline:
+    while server.worker_count() < 2 and time.monotonic() < deadline:  # replaced (spares may be starting too)
         time.sleep(0.1)
-    assert server.worker_count() == 2
+    assert server.worker_count() >= 2
     assert "stopped after the 1 s time limit" in server.log()
     for _ in range(4):
         assert query(server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1").status == 200
@@ -209,9 +211,9 @@ def test_a_query_that_crashes_the_engine_is_answered_and_its_worker_replaced(ser
     assert reply.status == 400
     assert "crashed" in reply.text and "Traceback" not in reply.text
     deadline = time.monotonic() + 30
-    while server.worker_count() != 2 and time.monotonic() < deadline:
+    while server.worker_count() < 2 and time.monotonic() < deadline:  # replaced (spares may be starting too)
         time.sleep(0.1)
-    assert server.worker_count() == 2
+    assert server.worker_count() >= 2
     assert query(server, "ASK {}").status == 200
 
 

@@ -85,7 +85,7 @@ def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
             return Outcome(NOT_ACCEPTABLE, kind=kind)
         written = serialize_capped(answer, format_named(name), cap, graph.namespaces.prefixes())
     except QueryError as error:
-        return Outcome(BAD_QUERY, message=error.message, line=error.line, column=error.column)
+        return Outcome(error.status, message=error.message, line=error.line, column=error.column)
     except StoreTimeout as error:
         return Outcome(UNAVAILABLE, message=f"the query ran past the {error.seconds:g} s time limit (KG_QUERY_TIMEOUT) "
                        "and was abandoned on the SPARQL server")

@@ -11,13 +11,28 @@ processes, each holding an in-memory replica of the whole dataset:
 * a query past ``KG_QUERY_TIMEOUT`` gets a 503 and its worker is killed
   (SIGKILL: it stops using CPU at once) and replaced in the background;
   a worker that dies on a query (engine crash) is replaced the same way;
-* workers are started from a ``forkserver``, never forked from the threaded server.
+* workers are started from a ``forkserver``, never forked from the threaded server;
+* a query is checked against the endpoint's limits (:mod:`kg.sparql.safety`)
+  before it is sent, so a refused one never reaches a worker.
+
+Short queries keep being answered while long ones run:
+
+* the pool starts with ``KG_WORKERS`` workers and, as they get busy, starts
+  more in the background so that :data:`SPARE_WORKERS` stay idle, up to
+  ``KG_MAX_WORKERS`` (workers idle for a minute beyond ``KG_WORKERS`` are
+  stopped): a query does not wait behind long ones;
+* a query still running after :data:`DEMOTE_AFTER` seconds has its worker moved to
+  the idle scheduling class (``SCHED_IDLE``): it only gets the CPU that short
+  queries and the HTTP server leave, until it ends (its worker is then
+  restored to the normal class, or replaced where the system does not allow
+  that) or is killed at the time limit.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import shutil
 import tempfile
 import threading
@@ -34,6 +49,8 @@ from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob
 from kg.graph import KnowledgeGraph, StoreDelta
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
+from kg.sparql.errors import QueryError
+from kg.sparql.safety import check_query
 
 logger = logging.getLogger("kg.evaluation")
 
@@ -41,6 +58,12 @@ logger = logging.getLogger("kg.evaluation")
 STARTUP_TIMEOUT = 600.0
 #: Re-write the snapshot for a new worker once the changes logged since the last one pass this size.
 RESNAPSHOT_BYTES = 8_000_000
+#: Seconds a query runs at normal CPU priority; past it, its worker yields the CPU to shorter queries.
+DEMOTE_AFTER = 0.2
+#: Seconds a worker beyond ``KG_WORKERS`` may stay idle before it is stopped.
+IDLE_EXTRA_SECONDS = 60.0
+#: Idle workers kept ready (within ``KG_MAX_WORKERS``) so that a query seldom waits for one to start.
+SPARE_WORKERS = 2
 
 
 class PoolError(RuntimeError):
@@ -69,6 +92,8 @@ class _Worker:
     process: Any
     connection: Connection
     pending: list[_Change] = field(default_factory=list)
+    idle_since: float = 0.0
+    demoted: bool = False
 
     @property
     def pid(self) -> int:
@@ -76,12 +101,16 @@ class _Worker:
 
 
 class WorkerPool:
-    """``settings.workers`` query workers over replicas of ``graph``; :meth:`evaluate` is thread-safe."""
+    """``settings.workers`` query workers (up to ``settings.max_workers`` under load) over replicas of ``graph``.
+
+    :meth:`evaluate` is thread-safe.
+    """
 
     def __init__(self, graph: KnowledgeGraph, settings: Settings) -> None:
         if settings.workers < 1:
             raise PoolError(f"KG_WORKERS must be at least 1: {settings.workers}")
         self.size = settings.workers
+        self.max_size = max(settings.workers, settings.max_workers)
         self._graph = graph
         self._settings = settings
         self._context = multiprocessing.get_context("forkserver")
@@ -91,6 +120,10 @@ class WorkerPool:
         self._spawn_lock = threading.Lock()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
+        self._waiting = 0  # evaluations waiting for an idle worker
+        self._starting = 0  # workers being started in the background
+        self._retry_delay = 0.5  # seconds before starting a worker again after a failure
+        self._next_trim = 0.0
         self._log: list[_Change] = []
         self._closed = False
         for mode in ENTAILING_MODES:
@@ -107,13 +140,21 @@ class WorkerPool:
     # -- evaluation ---------------------------------------------------------
 
     def evaluate(self, job: QueryJob) -> Outcome:
-        """Answer ``job`` in a worker within ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if every worker stays busy)."""
+        """Answer ``job`` in a worker within ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if every worker stays busy).
+
+        A query past a limit, or using what the endpoint refuses, is answered here and never reaches a worker.
+        """
+        try:
+            check_query(job.text, self._settings)
+        except QueryError as error:
+            return Outcome(error.status, message=error.message, line=error.line, column=error.column)
         timeout = self._settings.query_timeout
         worker = self._acquire(timeout)
         if worker is None:
             return Outcome(
                 UNAVAILABLE,
-                message=f"all {self.size} query workers stayed busy for {timeout:g} s (KG_QUERY_TIMEOUT); try again shortly",
+                message=f"all {self.alive()} query workers (KG_MAX_WORKERS={self.max_size}) stayed busy for {timeout:g} s "
+                "(KG_QUERY_TIMEOUT); try again shortly",
             )
         with self._lock:
             pending, worker.pending = worker.pending, []
@@ -121,7 +162,11 @@ class WorkerPool:
             for change in pending:
                 worker.connection.send(("delta", change.generation, change.removed, change.added))
             worker.connection.send(("job", job))
-            if not worker.connection.poll(timeout):
+            answered = worker.connection.poll(min(DEMOTE_AFTER, timeout))
+            if not answered:
+                self._demote(worker)
+                answered = worker.connection.poll(max(0.0, timeout - DEMOTE_AFTER))
+            if not answered:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
                 return Outcome(
                     UNAVAILABLE,
@@ -139,7 +184,10 @@ class WorkerPool:
                     + ") and it was not answered; a very deeply nested query can do this — simplify it"
                 ),
             )
-        self._release(worker)
+        if worker.demoted and not self._promote(worker):
+            self._retire(worker, "ran a long query and may not be given its normal CPU priority back")
+        else:
+            self._release(worker)
         return outcome
 
     def alive(self) -> int:
@@ -165,46 +213,104 @@ class WorkerPool:
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def _acquire(self, timeout: float) -> _Worker | None:
+        """An idle worker (the pool grows while evaluations wait, up to its maximum), or None after ``timeout``."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while True:
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.process.is_alive():
-                        return worker
-                    self._workers.discard(worker)
-                    threading.Thread(target=self._replace, args=(worker, "had died while idle"), daemon=True).start()
-                remaining = deadline - time.monotonic()
-                if self._closed or remaining <= 0:
-                    return None
-                self._lock.wait(remaining)
+            self._waiting += 1
+            try:
+                while True:
+                    while self._idle:
+                        worker = self._idle.pop()
+                        if worker.process.is_alive():
+                            self._top_up()
+                            return worker
+                        logger.warning("query worker %d had died while idle", worker.pid)
+                        self._workers.discard(worker)
+                    remaining = deadline - time.monotonic()
+                    if self._closed or remaining <= 0:
+                        return None
+                    self._top_up()
+                    self._lock.wait(remaining)
+            finally:
+                self._waiting -= 1
+
+    def _top_up(self) -> None:
+        """Start workers in the background (call with the lock held) until there are ``KG_WORKERS``, and
+        :data:`SPARE_WORKERS` idle or starting beyond the evaluations waiting, within ``KG_MAX_WORKERS``."""
+        while not self._closed and len(self._workers) + self._starting < self.max_size and (
+            len(self._workers) + self._starting < self.size
+            or len(self._idle) + self._starting < SPARE_WORKERS + self._waiting
+        ):
+            self._starting += 1
+            threading.Thread(target=self._grow, daemon=True).start()
+
+    def _grow(self) -> None:
+        """Start one worker (it joins the idle ones); after a failure, wait a growing delay before the next try."""
+        try:
+            self._spawn(1)
+            self._retry_delay = 0.5
+        except (PoolError, OSError) as error:
+            logger.error("could not start a query worker (%s); retrying in %.1f s", error, self._retry_delay)
+            time.sleep(self._retry_delay)
+            self._retry_delay = min(self._retry_delay * 2, 30.0)
+        finally:
+            with self._lock:
+                self._starting -= 1
+                self._top_up()
+                self._lock.notify_all()
 
     def _release(self, worker: _Worker) -> None:
+        now = time.monotonic()
+        surplus: list[_Worker] = []
         with self._lock:
             if worker in self._workers:
+                worker.idle_since = now
                 self._idle.append(worker)
                 self._lock.notify()
+            if now >= self._next_trim and len(self._workers) > self.size and self._waiting == 0:
+                self._next_trim = now + 1.0
+                for idle in list(self._idle):  # oldest first: the most recently used are at the end
+                    if (len(self._workers) - len(surplus) <= self.size or len(self._idle) - len(surplus) <= SPARE_WORKERS
+                            or now - idle.idle_since < IDLE_EXTRA_SECONDS):
+                        break
+                    surplus.append(idle)
+                for idle in surplus:
+                    self._idle.remove(idle)
+                    self._workers.discard(idle)
+        for idle in surplus:
+            logger.info("query worker %d stopped (idle beyond KG_WORKERS=%d)", idle.pid, self.size)
+            idle.process.kill()
+            idle.process.join(5)
+            idle.connection.close()
+
+    @staticmethod
+    def _demote(worker: _Worker) -> None:
+        """Let ``worker`` (running a long query) have only the CPU nothing else wants."""
+        try:
+            os.sched_setscheduler(worker.pid, os.SCHED_IDLE, os.sched_param(0))
+            worker.demoted = True
+        except OSError:  # gone already, or not allowed: it keeps its priority
+            pass
+
+    @staticmethod
+    def _promote(worker: _Worker) -> bool:
+        """Give ``worker`` its normal CPU priority back (False if the system does not allow it)."""
+        try:
+            os.sched_setscheduler(worker.pid, os.SCHED_OTHER, os.sched_param(0))
+        except OSError:
+            return False
+        worker.demoted = False
+        return True
 
     def _retire(self, worker: _Worker, reason: str) -> None:
-        """Kill ``worker`` now and start a replacement in the background."""
+        """Kill ``worker`` now (the pool starts another in the background if it needs one)."""
+        logger.warning("query worker %d %s; killed", worker.pid, reason)
+        worker.process.kill()
         with self._lock:
             self._workers.discard(worker)
-        worker.process.kill()
+            self._top_up()
         worker.process.join(5)
         worker.connection.close()
-        threading.Thread(target=self._replace, args=(worker, reason), daemon=True).start()
-
-    def _replace(self, worker: _Worker, reason: str) -> None:
-        logger.warning("query worker %d %s; starting a replacement", worker.pid, reason)
-        delay = 0.5
-        while not self._closed:
-            try:
-                self._spawn(1)
-                return
-            except (PoolError, OSError) as error:
-                logger.error("could not start a query worker (%s); retrying in %.0f s", error, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 30.0)
 
     # -- replicas -----------------------------------------------------------
 
@@ -273,6 +379,7 @@ class WorkerPool:
                     return
                 for worker in started:
                     worker.pending = [c for c in self._log if c.generation > snapshot.generation]
+                    worker.idle_since = time.monotonic()
                     self._workers.add(worker)
                     self._idle.append(worker)
                 self._lock.notify_all()

@@ -230,7 +230,7 @@ def canned_error(error: CannedError) -> Response:
 @blueprint.errorhandler(QueryError)
 def query_error(error: QueryError) -> Response:
     """A query the engine cannot answer as asked (e.g. an unknown reasoning mode)."""
-    return error_response(400, error.message, line=error.line, column=error.column)
+    return error_response(error.status, error.message, line=error.line, column=error.column)
 
 
 @blueprint.errorhandler(RequestEntityTooLarge)

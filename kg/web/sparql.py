@@ -52,7 +52,7 @@ def endpoint() -> Response:
     except ProtocolError as error:
         return error_response(error.status, error.message, headers=error.headers)
     except QueryError as error:
-        return error_response(400, error.message, line=error.line, column=error.column)
+        return error_response(error.status, error.message, line=error.line, column=error.column)
 
 
 @blueprint.after_app_request

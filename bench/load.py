@@ -1,0 +1,449 @@
+"""Load benchmark: ``kg serve``, rdflib-endpoint and ``oxigraph serve`` under the same query mix, in one run.
+
+The three servers get the same data: the triples ``kg serve`` answers from by
+default (the shipped ontology and data with their OWL 2 RL closure), dumped to
+one N-Triples file for the other two.  Each cell starts its server afresh (a
+hung or still-burning server must not slow the next cell), sends the mix from
+``concurrency`` keep-alive connections for ``--seconds``, and stops it.
+
+Two mixes: ``light`` (lookups a crawler or a client library sends) and
+``light+explosive``, where every connection sends one request in ten as a query
+that would run for hours (a four-way cross product), to see whether light
+queries are still answered, and fast, while explosive ones are cut off at the
+time limit (``KG_QUERY_TIMEOUT`` and ``oxigraph serve --timeout-s``;
+rdflib-endpoint has none).
+
+The competitors are not ipkg dependencies: give the Python of a separate
+environment that has them::
+
+    python3 -m venv /tmp/competitors && /tmp/competitors/bin/pip install rdflib-endpoint==0.6.3 oxigraph==0.5.13
+    .venv/bin/python bench/load.py --competitors-python /tmp/competitors/bin/python
+
+Figures are medians of noisy runs on a shared machine: quote ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+# bench/ holds a script named like the standard library's ``http``: keep that folder off the path.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+PREFIXES = (
+    "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    "PREFIX owl: <http://www.w3.org/2002/07/owl#>\n"
+)
+#: A query no engine finishes: the count of a four-way cross product of every triple.
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+EXPLOSIVE_EVERY = 10
+SELECT_ACCEPT = "application/sparql-results+json"
+GRAPH_ACCEPT = "application/n-triples"
+#: Seconds a client waits for an answer before it gives up on the request (counted as unanswered).
+CLIENT_TIMEOUT_GRACE = 20.0
+
+
+def light_mix(subject: str, klass: str, predicate: str) -> list[tuple[str, str]]:
+    """The light mix, as (query, Accept) pairs, around a well-connected subject, a used class and a used property."""
+    queries = [
+        (f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }} LIMIT 50", SELECT_ACCEPT),
+        ("SELECT ?s ?label WHERE { ?s rdfs:label ?label } LIMIT 20", SELECT_ACCEPT),
+        ("ASK { ?c a owl:Class }", SELECT_ACCEPT),
+        (f"SELECT ?label WHERE {{ <{subject}> rdfs:label ?label }}", SELECT_ACCEPT),
+        (f"CONSTRUCT {{ <{subject}> ?p ?o }} WHERE {{ <{subject}> ?p ?o }}", GRAPH_ACCEPT),
+        (f"SELECT ?s WHERE {{ ?s a <{klass}> }} LIMIT 10", SELECT_ACCEPT),
+        (f"SELECT ?s ?o WHERE {{ ?s <{predicate}> ?o }} LIMIT 10", SELECT_ACCEPT),
+        (f"SELECT ?s ?label WHERE {{ ?s a <{klass}> ; rdfs:label ?label }} LIMIT 10", SELECT_ACCEPT),
+    ]
+    return [(PREFIXES + text, accept) for text, accept in queries]
+
+
+# -- the data ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The dumped triples and the terms the light mix is written around."""
+
+    path: Path
+    triples: int
+    subject: str
+    klass: str
+    predicate: str
+
+
+def dump_served_triples(directory: Path) -> Dataset:
+    """The default graph ``kg serve`` answers from (asserted + OWL 2 RL closure) as N-Triples, and mix terms from it."""
+    from collections import Counter
+
+    import pyoxigraph as ox
+
+    from kg.graph import KnowledgeGraph
+    from kg.settings import Settings
+
+    graph = KnowledgeGraph.load(Settings())
+    graph.ensure_reasoned("owlrl")
+    triples = {t for name in graph.default_graph("owlrl") for t in graph.store.triples(name)}
+    path = directory / "served.nt"
+    ox.serialize(sorted(triples, key=str), path, format=ox.RdfFormat.N_TRIPLES)
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    subjects = Counter(t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode))
+    classes = Counter(t.object.value for t in triples if t.predicate == rdf_type and isinstance(t.object, ox.NamedNode))
+    predicates = Counter(t.predicate.value for t in triples if t.predicate != rdf_type)
+    return Dataset(path, len(triples), subjects.most_common(1)[0][0], classes.most_common(5)[-1][0],
+                   predicates.most_common(5)[-1][0])
+
+
+# -- the servers -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start one server on a port, and where its SPARQL endpoint is."""
+
+    name: str
+    endpoint: str
+    command: Sequence[str]
+    env: dict[str, str] = field(default_factory=dict)
+    cut_off: bool = True
+    """False if the server has no time limit (its explosive queries are never cut off)."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_specs(dataset: Dataset, competitors_python: Path, oxigraph_dir: Path, time_limit: float) -> list[ServerSpec]:
+    """The three servers, each as a command template with ``{port}``."""
+    bin_dir = competitors_python.parent
+    return [
+        ServerSpec("kg serve", "/sparql", [sys.executable, "-m", "kg.cli", "serve", "--port", "{port}"],
+                   {"KG_QUERY_TIMEOUT": f"{time_limit:g}", "KG_BASE_URI": "http://localhost:8000/"}),
+        ServerSpec("rdflib-endpoint", "/", [str(bin_dir / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", "{port}",
+                                            str(dataset.path)], cut_off=False),
+        ServerSpec("oxigraph serve", "/query", [str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(oxigraph_dir),
+                                                "--bind", "127.0.0.1:{port}", "--timeout-s", f"{time_limit:g}"]),
+    ]
+
+
+@dataclass
+class RunningServer:
+    spec: ServerSpec
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def running(spec: ServerSpec, log_dir: Path) -> Iterator[RunningServer]:
+    """Start ``spec`` in its own session, wait until it answers, then stop the whole session (and wait for it)."""
+    port = free_port()
+    command = [part.replace("{port}", str(port)) for part in spec.command]
+    log = (log_dir / f"{spec.name.replace(' ', '-')}-{port}.log").open("wb")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **spec.env},
+                               start_new_session=True, cwd=ROOT)
+    server = RunningServer(spec, port, process)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"{spec.name} exited with {process.returncode}; see {log.name}")
+            try:
+                if exchange(port, get_request(spec.endpoint, "ASK {}", SELECT_ACCEPT), 5.0)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{spec.name} did not start; see {log.name}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        stop_session(process)
+        log.close()
+
+
+def stop_session(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's session, SIGKILL what is left after a few seconds, and reap it."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+    time.sleep(0.5)  # let killed query processes leave the CPU before the next cell
+
+
+# -- the client --------------------------------------------------------------------------------------------
+
+
+def get_request(endpoint: str, query: str, accept: str) -> bytes:
+    """One GET request for ``query`` (HTTP/1.1, keep-alive)."""
+    return (f"GET {endpoint}?query={quote(query, safe='')} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Accept: {accept}\r\nConnection: keep-alive\r\n\r\n").encode("ascii")
+
+
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client: the load client must cost the server's CPU as little as possible."""
+
+    def __init__(self, port: int, timeout: float) -> None:
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send ``request``; the status and body of the answer (``OSError`` if the connection fails)."""
+        self.socket.sendall(request)
+        head = self._until(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        status = int(lines[0].split(b" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip()
+        if b"content-length" in headers:
+            body = self._exactly(int(headers[b"content-length"]))
+        elif headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+            parts = []
+            while True:
+                size = int(self._until(b"\r\n").split(b";")[0], 16)
+                parts.append(self._exactly(size))
+                self._exactly(2)
+                if size == 0:
+                    break
+            body = b"".join(parts)
+        else:
+            body = self._rest()
+        if headers.get(b"connection", b"").lower() == b"close":
+            raise ConnectionResetError("server closed the connection")  # answer read; caller reconnects
+        return status, body
+
+    def _fill(self) -> None:
+        data = self.socket.recv(65536)
+        if not data:
+            raise ConnectionResetError("connection closed by the server")
+        self.buffer += data
+
+    def _until(self, marker: bytes) -> bytes:
+        while (index := self.buffer.find(marker)) < 0:
+            self._fill()
+        found, self.buffer = self.buffer[:index], self.buffer[index + len(marker):]
+        return found
+
+    def _exactly(self, count: int) -> bytes:
+        while len(self.buffer) < count:
+            self._fill()
+        found, self.buffer = self.buffer[:count], self.buffer[count:]
+        return found
+
+    def _rest(self) -> bytes:
+        try:
+            while True:
+                self._fill()
+        except ConnectionResetError:
+            found, self.buffer = self.buffer, b""
+            return found
+
+
+def exchange(port: int, request: bytes, timeout: float) -> tuple[int, bytes]:
+    """One request on a fresh connection."""
+    connection = Connection(port, timeout)
+    try:
+        return connection.exchange(request)
+    finally:
+        connection.close()
+
+
+@dataclass
+class Cell:
+    """What one server did in one (concurrency, mix) cell."""
+
+    server: str
+    concurrency: int
+    mix: str
+    seconds: float = 0.0
+    light_latencies: list[float] = field(default_factory=list)
+    light_errors: int = 0
+    light_error_statuses: dict[str, int] = field(default_factory=dict)
+    explosive_sent: int = 0
+    explosive_cut_off: int = 0
+    explosive_answered: int = 0
+    explosive_unanswered: int = 0
+    cut_off_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return len(self.light_latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.light_latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else float("nan")
+
+
+def run_cell(server: RunningServer, concurrency: int, mix: str, light: list[tuple[str, str]], seconds: float,
+             time_limit: float) -> Cell:
+    """Send the mix from ``concurrency`` connections for ``seconds``; light latencies and explosive outcomes."""
+    cell = Cell(server.spec.name, concurrency, mix)
+    requests = [get_request(server.spec.endpoint, text, accept) for text, accept in light]
+    explosive = get_request(server.spec.endpoint, EXPLOSIVE, SELECT_ACCEPT)
+    client_timeout = time_limit + CLIENT_TIMEOUT_GRACE
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        turn = index
+        connection: Connection | None = None
+        while time.monotonic() < stop:
+            is_explosive = mix != "light" and turn % EXPLOSIVE_EVERY == EXPLOSIVE_EVERY - 1
+            request = explosive if is_explosive else requests[turn % len(requests)]
+            turn += 1
+            started = time.perf_counter()
+            status: int | None = None
+            try:
+                connection = connection or Connection(server.port, client_timeout)
+                status, _ = connection.exchange(request)
+            except (OSError, ValueError, IndexError):
+                if connection is not None:
+                    connection.close()
+                connection = None
+            elapsed = time.perf_counter() - started
+            with lock:
+                if is_explosive:
+                    cell.explosive_sent += 1
+                    if status is None:
+                        cell.explosive_unanswered += 1
+                    elif status == 200:
+                        cell.explosive_answered += 1
+                    else:
+                        cell.explosive_cut_off += 1
+                        cell.cut_off_seconds.append(elapsed)
+                elif status == 200:
+                    cell.light_latencies.append(elapsed)
+                else:
+                    cell.light_errors += 1
+                    key = str(status) if status is not None else "no answer"
+                    cell.light_error_statuses[key] = cell.light_error_statuses.get(key, 0) + 1
+        if connection is not None:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, stop - time.monotonic()) + client_timeout + 5)
+    cell.seconds = time.monotonic() - began
+    with lock:  # requests still hanging (a server without a time limit) are unanswered
+        cell.explosive_unanswered += sum(thread.is_alive() for thread in threads)
+    return cell
+
+
+# -- the report --------------------------------------------------------------------------------------------
+
+
+def print_table(cells: Sequence[Cell]) -> None:
+    print(f"\n{'mix':<16} {'conc':>4} {'server':<16} {'light req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'light err':>9} "
+          f"{'explosive sent/cut off/answered/unanswered':>44} {'cut-off s (median)':>18}")
+    for cell in cells:
+        explosive = "-"
+        median_cut = "-"
+        if cell.mix != "light":
+            explosive = f"{cell.explosive_sent}/{cell.explosive_cut_off}/{cell.explosive_answered}/{cell.explosive_unanswered}"
+            if cell.cut_off_seconds:
+                median_cut = f"{sorted(cell.cut_off_seconds)[len(cell.cut_off_seconds) // 2]:.2f}"
+        errors = str(cell.light_errors) + (f" {cell.light_error_statuses}" if cell.light_errors else "")
+        print(f"{cell.mix:<16} {cell.concurrency:>4} {cell.server:<16} {cell.rate:>11.1f} {cell.percentile(0.5):>8.2f} "
+              f"{cell.percentile(0.99):>8.2f} {errors:>9} {explosive:>44} {median_cut:>18}")
+
+
+def print_ratios(cells: Sequence[Cell]) -> None:
+    print("\nratios, kg serve / other server (throughput of light queries; p99 of light queries):")
+    for mix in dict.fromkeys(c.mix for c in cells):
+        for concurrency in dict.fromkeys(c.concurrency for c in cells):
+            row = {c.server: c for c in cells if c.mix == mix and c.concurrency == concurrency}
+            ours = row.get("kg serve")
+            if ours is None:
+                continue
+            parts = []
+            for other in ("rdflib-endpoint", "oxigraph serve"):
+                theirs = row.get(other)
+                if theirs is None:
+                    continue
+                rate = f"{ours.rate / theirs.rate:.2f}x" if theirs.rate else "inf (they answered none)"
+                p99 = f"{ours.percentile(0.99) / theirs.percentile(0.99):.2f}" if theirs.light_latencies else "-"
+                parts.append(f"vs {other}: throughput {rate}, p99 {p99}")
+            print(f"  {mix:<16} c{concurrency:<3} " + "; ".join(parts))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--competitors-python", type=Path, required=True,
+                        help="Python of an environment with rdflib-endpoint and oxigraph installed")
+    parser.add_argument("--seconds", type=float, default=60.0, help="duration of each cell (default 60)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--mixes", nargs="+", default=["light", "light+explosive"], choices=["light", "light+explosive"])
+    parser.add_argument("--servers", nargs="+", default=["kg serve", "rdflib-endpoint", "oxigraph serve"])
+    parser.add_argument("--time-limit", type=float, default=10.0, help="query time limit given to the servers (default 10 s)")
+    arguments = parser.parse_args()
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    with tempfile.TemporaryDirectory(prefix="kg-load-") as scratch:
+        directory = Path(scratch)
+        dataset = dump_served_triples(directory)
+        oxigraph_dir = directory / "oxigraph"
+        bin_dir = arguments.competitors_python.parent
+        if "oxigraph serve" in arguments.servers:
+            subprocess.run([str(bin_dir / "oxigraph"), "load", "--location", str(oxigraph_dir), "--file", str(dataset.path)],
+                           check=True, capture_output=True)
+        light = light_mix(dataset.subject, dataset.klass, dataset.predicate)
+        print(f"data: {dataset.triples:,} triples (what kg serve answers from, closure included), dumped to N-Triples")
+        print(f"light mix: {len(light)} queries around <{dataset.subject}>, <{dataset.klass}>, <{dataset.predicate}>")
+        print(f"explosive: 1 request in {EXPLOSIVE_EVERY} per connection is {EXPLOSIVE!r}")
+        print(f"time limit {arguments.time_limit:g} s; {arguments.seconds:g} s per cell; a fresh server per cell; "
+              f"logs in {directory}", flush=True)
+        specs = [s for s in server_specs(dataset, arguments.competitors_python, oxigraph_dir, arguments.time_limit)
+                 if s.name in arguments.servers]
+        cells: list[Cell] = []
+        for mix in arguments.mixes:
+            for concurrency in arguments.concurrency:
+                for spec in random.sample(specs, len(specs)):  # no server always first on a warming machine
+                    with running(spec, directory) as server:
+                        run_cell(server, 2, "light", light, 2.0, arguments.time_limit)  # warm-up
+                        cell = run_cell(server, concurrency, mix, light, arguments.seconds, arguments.time_limit)
+                    cells.append(cell)
+                    print(f"  {mix} c{concurrency} {spec.name}: {cell.rate:.0f} light req/s, p99 {cell.percentile(0.99):.1f} ms, "
+                          f"{cell.light_errors} light errors, explosive {cell.explosive_sent} sent / "
+                          f"{cell.explosive_cut_off} cut off", flush=True)
+        cells.sort(key=lambda c: (arguments.mixes.index(c.mix), c.concurrency, arguments.servers.index(c.server)))
+        print_table(cells)
+        print_ratios(cells)
+
+
+if __name__ == "__main__":
+    main()
