@@ -102,3 +102,25 @@ def test_changes_bring_the_closure_up_to_date() -> None:
     assert graph.ask(f"ASK {{ GRAPH <{BASE}graph/asserted> {{ <{EX}cid> <{EX}hasChild> <{EX}dan> }} }}")
     graph.apply_changes([], [ox.Quad(cid, has_child, dan, ox.DefaultGraph())])
     assert not graph.ask(ask)
+
+
+def test_a_merged_replica_answers_like_its_source_and_follows_deltas() -> None:
+    from kg.store.oxigraph import OxigraphStore
+
+    source = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    source.ensure_reasoned("owlrl")
+    store = OxigraphStore.in_memory()
+    for name in source.store.graph_names():
+        store.add([ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name)) for t in source.store.triples(name)])
+    replica = KnowledgeGraph.replica(source.settings, store, ("owlrl",), 0, merged_default=True)
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    assert sorted(map(str, replica.select(everything))) == sorted(map(str, source.select(everything)))
+    assert len(replica.select(everything)) == len(source.select(everything)), "no triple twice"
+    assert names(replica.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"), "g") == {
+        BASE + "graph/asserted", BASE + "graph/inferred"}
+    cid, dan = ox.NamedNode(EX + "cid"), ox.NamedNode(EX + "dan")
+    delta = source.apply_changes([ox.Quad(cid, ox.NamedNode(EX + "hasChild"), dan, ox.DefaultGraph())], [])
+    replica.apply_delta(delta)
+    ask = f"ASK {{ <{EX}ann> <{EX}ancestorOf> <{EX}dan> }}"
+    assert replica.ask(ask) and replica.ask(ask, "owlrl")
+    assert sorted(map(str, replica.select(everything))) == sorted(map(str, source.select(everything)))
