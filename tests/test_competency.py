@@ -12,6 +12,7 @@ The others are asserted facts and must hold without reasoning too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
@@ -20,7 +21,11 @@ from rdflib.term import Node
 from kg.graph import KnowledgeGraph
 from kg.settings import PROJECT_ROOT
 
-SEED = PROJECT_ROOT.parent / "shared" / "seed" / "wipo-china-roundtable-2021-01-13.txt"
+SEED = next(
+    (path for path in (PROJECT_ROOT.parent / "shared" / "seed" / "wipo-china-roundtable-2021-01-13.txt",
+                       Path("/work/shared/seed/wipo-china-roundtable-2021-01-13.txt")) if path.exists()),
+    PROJECT_ROOT.parent / "shared" / "seed" / "wipo-china-roundtable-2021-01-13.txt",
+)
 
 
 @dataclass(frozen=True)
