@@ -468,14 +468,14 @@ class GraphChange:
             remaining = {g for g in holders.graphs(quad.triple) if g not in inferred and g != asserted.value}
             if not {g for g in remaining if ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(g)) not in named_removals}:
                 removals.append(in_asserted)
-        graph.store.remove(removals)
-        holders = _Holders(graph.store)
+        removed = set(removals)
         additions: list[ox.Quad] = []
         for quad in inserted:
             for target in {ox.Quad(quad.subject, quad.predicate, quad.object, asserted), ox.Quad(*quad.triple, quad.graph_name)}:
-                if not isinstance(target.graph_name, ox.DefaultGraph) and not holders.has(target) and target not in additions:
+                absent = not holders.has(target) or target in removed  # once the removals are done
+                if not isinstance(target.graph_name, ox.DefaultGraph) and absent and target not in additions:
                     additions.append(target)
-        graph.store.add(additions)
+        graph.store.apply(removals, additions)  # one store transaction: a crash leaves all of this step or none
         graph._named_graphs.clear()
         self._steps.append((removals, additions))
 
@@ -524,8 +524,7 @@ class GraphChange:
         """Take back every step (closures are recomputed if the commit had started on them)."""
         graph = self._graph
         for removals, additions in reversed(self._steps):
-            graph.store.remove(additions)
-            graph.store.add(removals)
+            graph.store.apply(additions, removals)
         self._steps.clear()
         graph._named_graphs.clear()
         for mode in self._stale:

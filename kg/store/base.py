@@ -70,6 +70,10 @@ class Store(Protocol):
         """Remove ``quads``; absent ones are ignored."""
         ...
 
+    def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """Remove ``removed`` then add ``added``, in one transaction where the backend has them."""
+        ...
+
     def triples(self, graph: str) -> Iterator[ox.Triple]:
         """The triples of named graph ``graph``."""
         ...

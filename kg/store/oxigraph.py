@@ -53,6 +53,17 @@ class OxigraphStore:
         for quad in quads:
             self._store.remove(quad)
 
+    def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """Remove ``removed`` then add ``added`` in one transaction: a process killed meanwhile leaves all or none of it.
+
+        pyoxigraph has no transaction around ``remove`` and ``extend``, but runs
+        each SPARQL update request in one, so the change is sent as one request.
+        """
+        if not removed and not added:
+            return
+        self._before_write()
+        self._store.update(delta_update(removed, added), custom_functions={BLANK_NODE_FUNCTION: _blank_node})
+
     def triples(self, graph: str) -> Iterator[ox.Triple]:
         """The triples of named graph ``graph``."""
         for quad in self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
@@ -171,3 +182,58 @@ class OxigraphStore:
 
     def close(self) -> None:
         """Nothing to release in memory."""
+
+
+#: Extension function of :func:`delta_update`: the blank node labelled with its argument (``DELETE DATA`` cannot
+#: name a blank node and ``INSERT DATA`` would mint a new one, so the quads holding one are written with variables).
+BLANK_NODE_FUNCTION = ox.NamedNode("urn:x-ipkg:blank-node")
+
+
+def _blank_node(label: ox.Literal) -> ox.BlankNode:
+    return ox.BlankNode(label.value)
+
+
+def delta_update(removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> str:
+    """One SPARQL update request removing ``removed`` then adding ``added``, exactly (blank node labels kept).
+
+    Quads with a blank node go in ``DELETE {…} WHERE {BIND…}`` / ``INSERT {…} WHERE {BIND…}`` operations of at most
+    :data:`BLANK_QUADS_PER_OPERATION` quads: the engine evaluates a group's BINDs recursively, and a few thousand in
+    one group overflow its stack.
+    """
+    operations = []
+    if plain := [quad for quad in removed if not _labelled(quad)]:
+        operations.append(f"DELETE DATA {{\n{_block(plain, {})}\n}}")
+    for verb, quads in (("DELETE", removed), ("INSERT", added)):
+        labelled = [quad for quad in quads if _labelled(quad)]
+        for start in range(0, len(labelled), BLANK_QUADS_PER_OPERATION):
+            variables: dict[str, str] = {}
+            template = _block(labelled[start:start + BLANK_QUADS_PER_OPERATION], variables)
+            binds = " ".join(f"BIND(<{BLANK_NODE_FUNCTION.value}>({ox.Literal(label)}) AS {name})"
+                             for label, name in variables.items())
+            operations.append(f"{verb} {{\n{template}\n}} WHERE {{ {binds} }}")
+    if plain := [quad for quad in added if not _labelled(quad)]:
+        operations.append(f"INSERT DATA {{\n{_block(plain, {})}\n}}")
+    return " ;\n".join(operations)
+
+
+#: Quads with blank nodes per operation of :func:`delta_update` (at most three BINDs each).
+BLANK_QUADS_PER_OPERATION = 100
+
+
+def _labelled(quad: ox.Quad) -> bool:
+    return any(isinstance(value, ox.BlankNode) for value in (quad.subject, quad.object, quad.graph_name))
+
+
+def _block(quads: Iterable[ox.Quad], variables: dict[str, str]) -> str:
+    """``quads`` as the body of a DATA block or template, each blank node written as a variable (added to ``variables``)."""
+
+    def term(value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
+        if isinstance(value, ox.BlankNode):
+            return variables.setdefault(value.value, f"?b{len(variables)}")
+        return str(value)
+
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else term(quad.graph_name)
+        by_graph.setdefault(graph, []).append(f"{term(quad.subject)} {term(quad.predicate)} {term(quad.object)} .")
+    return "\n".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" if graph else " ".join(lines) for graph, lines in by_graph.items())

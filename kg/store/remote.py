@@ -295,6 +295,11 @@ class RemoteStore:
         """Delete ``quads``."""
         self._write_quads("DELETE", quads)
 
+    def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """Delete ``removed`` then insert ``added`` (requests of :data:`CHUNK` quads: the server makes each atomic)."""
+        self.remove(removed)
+        self.add(added)
+
     def replace_graph(self, graph: str, triples: Iterable[ox.Triple]) -> None:
         """Empty ``graph`` and fill it with ``triples``."""
         self._before_write()
