@@ -17,6 +17,7 @@ from gunicorn.app.base import BaseApplication
 from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.pool import WorkerPool
+from kg.evaluation.worker import bound_heap_fragmentation
 from kg.graph import KnowledgeGraph
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
@@ -38,7 +39,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("bind", f"{self._settings.host}:{self._settings.port}")
         # One HTTP process serves every request from the one loaded dataset, with threads.
         self.cfg.set("workers", 1)
-        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("worker_class", "kg.server_worker.PatientThreadWorker")  # gthread, with slow clients cut off
         self.cfg.set("threads", self._settings.threads)
         self.cfg.set("timeout", 0)
         self.cfg.set("graceful_timeout", 30)
@@ -57,6 +58,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo: Echo) -> None:
     """Load (``open_graph``) and reason the graph, start the query workers and serve until stopped."""
+    bound_heap_fragmentation()
     pools: list[WorkerPool] = []
 
     graphs: list[KnowledgeGraph] = []

@@ -57,12 +57,24 @@ class LiveServer:
         finally:
             connection.close()
 
+    def send_raw(self, data: bytes, timeout: float = 10, finish: bool = True) -> bytes:
+        """Write ``data`` as is on a new connection (half-closed after it if ``finish``) and return the first bytes of
+        the answer; empty if the server closed or reset the connection or said nothing within ``timeout``."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as connection:
+            try:
+                connection.sendall(data)
+                if finish:
+                    connection.shutdown(socket.SHUT_WR)
+                return connection.recv(65536)
+            except (TimeoutError, ConnectionResetError, BrokenPipeError):
+                return b""
+
     def worker_count(self) -> int:
-        """Query worker processes alive now: children of the forkserver that the server process started."""
+        """Query worker processes alive now: those forked by the worker template, the forkserver's child."""
         children = _children()
-        forkservers = [pid for parent in _descendants(self.process.pid, children) for pid in children.get(parent, [])
-                       if b"forkserver" in _cmdline(pid)]
-        return sum(len(children.get(pid, [])) for pid in set(forkservers))
+        forkservers = {pid for pid in _descendants(self.process.pid, children) if b"forkserver" in _cmdline(pid)}
+        templates = [pid for pid in forkservers if _parent(pid) in forkservers]
+        return sum(len(children.get(pid, [])) for pid in templates if _parent(pid) not in templates)
 
 
 def free_port() -> int:
@@ -129,6 +141,13 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
         found.append(current)
         stack += children.get(current, [])
     return found
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _cmdline(pid: int) -> bytes:

@@ -5,13 +5,16 @@ kills the process it runs in.  So the server's process keeps the authoritative
 graph (and applies updates), while queries run in ``KG_WORKERS`` worker
 processes, each holding an in-memory replica of the whole dataset:
 
-* a worker starts from a snapshot (an N-Quads file the pool writes) and then
-  replays every committed change it has not seen (generation numbers), before
-  its next query — so no query answered after an update's 2xx misses it;
+* workers are forked from a template process (:mod:`kg.evaluation.worker`),
+  itself started from a ``forkserver`` (never forked from the threaded server):
+  the template loads a snapshot (an N-Quads file the pool writes) once and
+  replays every committed change, so a new worker starts in milliseconds
+  with the template's replica; each worker then replays every change it has
+  not seen (generation numbers) before its next query — so no query answered
+  after an update's 2xx misses it;
 * a query past ``KG_QUERY_TIMEOUT`` gets a 503 and its worker is killed
   (SIGKILL: it stops using CPU at once) and replaced in the background;
   a worker that dies on a query (engine crash) is replaced the same way;
-* workers are started from a ``forkserver``, never forked from the threaded server;
 * a query is checked against the endpoint's limits (:mod:`kg.sparql.safety`)
   before it is sent, so a refused one never reaches a worker.
 
@@ -33,13 +36,16 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import select
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from multiprocessing.reduction import send_handle
 from typing import Any
 
 import pyoxigraph as ox
@@ -59,11 +65,41 @@ STARTUP_TIMEOUT = 600.0
 #: Re-write the snapshot for a new worker once the changes logged since the last one pass this size.
 RESNAPSHOT_BYTES = 8_000_000
 #: Seconds a query runs at normal CPU priority; past it, its worker yields the CPU to shorter queries.
-DEMOTE_AFTER = 0.2
+DEMOTE_AFTER = 0.05
 #: Seconds a worker beyond ``KG_WORKERS`` may stay idle before it is stopped.
 IDLE_EXTRA_SECONDS = 60.0
 #: Idle workers kept ready (within ``KG_MAX_WORKERS``) so that a query seldom waits for one to start.
 SPARE_WORKERS = 2
+#: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
+SNAPSHOT_PREFIX = "kg-workers-"
+
+
+def _readable(connection: Connection, timeout: float) -> bool:
+    """True once ``connection`` has data (or was closed) within ``timeout`` seconds.
+
+    ``Connection.poll`` builds a selector for every call; one ``poll(2)`` costs less on every query.
+    """
+    waiter = select.poll()
+    waiter.register(connection.fileno(), select.POLLIN)
+    return bool(waiter.poll(max(0, int(timeout * 1000))))
+
+
+def remove_stale_snapshots() -> None:
+    """Remove the snapshot folders of pools whose process is gone (a server killed with SIGKILL leaves its own)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
+        owner = folder.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 class PoolError(RuntimeError):
@@ -88,16 +124,34 @@ class _Snapshot:
 
 
 @dataclass(eq=False)
-class _Worker:
+class _Template:
+    """The process workers are forked from, and the changes it has not replayed yet."""
+
     process: Any
-    connection: Connection
+    control: Connection
+    generation: int
     pending: list[_Change] = field(default_factory=list)
-    idle_since: float = 0.0
-    demoted: bool = False
 
     @property
     def pid(self) -> int:
         return int(self.process.pid)
+
+
+@dataclass(eq=False)
+class _Worker:
+    pid: int
+    connection: Connection
+    template: _Template
+    pending: list[_Change] = field(default_factory=list)
+    idle_since: float = 0.0
+    demoted: bool = False
+
+    def is_alive(self) -> bool:
+        """False once the worker has died (an idle worker's pipe has nothing to read unless it closed)."""
+        try:
+            return not _readable(self.connection, 0)
+        except OSError:
+            return False
 
 
 class WorkerPool:
@@ -115,9 +169,11 @@ class WorkerPool:
         self._settings = settings
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload([worker_module.__name__])
-        self._directory = Path(tempfile.mkdtemp(prefix="kg-workers-"))
+        remove_stale_snapshots()
+        self._directory = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         self._lock = threading.Condition()
-        self._spawn_lock = threading.Lock()
+        self._spawn_lock = threading.Lock()  # held while talking to the template
+        self._template: _Template | None = None
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._waiting = 0  # evaluations waiting for an idle worker
@@ -162,10 +218,10 @@ class WorkerPool:
             for change in pending:
                 worker.connection.send(("delta", change.generation, change.removed, change.added))
             worker.connection.send(("job", job))
-            answered = worker.connection.poll(min(DEMOTE_AFTER, timeout))
+            answered = _readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
                 self._demote(worker)
-                answered = worker.connection.poll(max(0.0, timeout - DEMOTE_AFTER))
+                answered = _readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
                 return Outcome(
@@ -174,13 +230,12 @@ class WorkerPool:
                 )
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
-            self._retire(worker, "died while evaluating a query")
-            code = worker.process.exitcode
+            code = self._retire(worker, "died while evaluating a query", dead=True)
             return Outcome(
                 BAD_QUERY,
                 message=(
                     "the query engine crashed on this query (its worker process "
-                    + (f"was killed by signal {-code}" if code is not None and code < 0 else f"exited with code {code}")
+                    + ("died" if code is None else f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
                     + ") and it was not answered; a very deeply nested query can do this — simplify it"
                 ),
             )
@@ -207,9 +262,13 @@ class WorkerPool:
             self._lock.notify_all()
         self._unsubscribe()
         for worker in workers:
-            worker.process.kill()
-            worker.process.join(5)
-            worker.connection.close()
+            self._kill(worker)
+        with self._spawn_lock:
+            if self._template is not None:
+                self._template.process.kill()
+                self._template.process.join(5)
+                self._template.control.close()
+                self._template = None
         shutil.rmtree(self._directory, ignore_errors=True)
 
     def _acquire(self, timeout: float) -> _Worker | None:
@@ -221,7 +280,7 @@ class WorkerPool:
                 while True:
                     while self._idle:
                         worker = self._idle.pop()
-                        if worker.process.is_alive():
+                        if worker.is_alive():
                             self._top_up()
                             return worker
                         logger.warning("query worker %d had died while idle", worker.pid)
@@ -279,9 +338,7 @@ class WorkerPool:
                     self._workers.discard(idle)
         for idle in surplus:
             logger.info("query worker %d stopped (idle beyond KG_WORKERS=%d)", idle.pid, self.size)
-            idle.process.kill()
-            idle.process.join(5)
-            idle.connection.close()
+            self._kill(idle)
 
     @staticmethod
     def _demote(worker: _Worker) -> None:
@@ -302,15 +359,37 @@ class WorkerPool:
         worker.demoted = False
         return True
 
-    def _retire(self, worker: _Worker, reason: str) -> None:
-        """Kill ``worker`` now (the pool starts another in the background if it needs one)."""
-        logger.warning("query worker %d %s; killed", worker.pid, reason)
-        worker.process.kill()
+    def _retire(self, worker: _Worker, reason: str, dead: bool = False) -> int | None:
+        """Kill ``worker`` now (the pool starts another in the background if it needs one).
+
+        With ``dead`` (it died on its own), wait for it and return its exit code.
+        """
+        logger.warning("query worker %d %s; %s", worker.pid, reason, "collected" if dead else "killed")
         with self._lock:
             self._workers.discard(worker)
             self._top_up()
-        worker.process.join(5)
+        return self._kill(worker, wait=dead)
+
+    def _kill(self, worker: _Worker, wait: bool = False) -> int | None:
+        """SIGKILL ``worker`` and have its template reap it; with ``wait``, its exit code (None if unknown).
+
+        The template reaps its workers only when told, so a worker's pid cannot be reused before it is killed here.
+        """
         worker.connection.close()
+        with self._spawn_lock:
+            template = worker.template
+            if template is not self._template:  # its template died: the worker was stopped by PR_SET_PDEATHSIG
+                return None
+            try:
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                template.control.send(("reap", worker.pid, wait))
+                return template.control.recv()[1] if wait else None
+            except (EOFError, OSError):
+                self._drop_template()
+                return None
 
     # -- replicas -----------------------------------------------------------
 
@@ -319,6 +398,8 @@ class WorkerPool:
         change = _Change(delta.generation, worker_module.encode_quads(delta.removed), worker_module.encode_quads(delta.added))
         with self._lock:
             self._log.append(change)
+            if self._template is not None:
+                self._template.pending.append(change)
             for worker in self._workers:
                 worker.pending.append(change)
 
@@ -333,7 +414,7 @@ class WorkerPool:
         return _Snapshot(path, self._graph.generation)
 
     def _fresh_snapshot(self) -> _Snapshot:
-        """The snapshot new workers start from, re-written once enough changes have piled up since it."""
+        """The snapshot a new template starts from, re-written once enough changes have piled up since it."""
         with self._lock:
             logged = sum(change.size for change in self._log)
         if logged <= max(RESNAPSHOT_BYTES, self._snapshot.path.stat().st_size // 4):
@@ -346,42 +427,79 @@ class WorkerPool:
         return self._snapshot
 
     def _spawn(self, count: int) -> None:
-        """Start ``count`` workers, wait until each has loaded its replica, and put them to work."""
+        """Fork ``count`` workers from the template (started first if need be) and put them to work."""
+        started = []
         with self._spawn_lock:
             if self._closed:
                 return
-            snapshot = self._fresh_snapshot()
-            started = []
-            for _ in range(count):
-                ours, theirs = self._context.Pipe()
-                process = self._context.Process(
-                    target=worker_module.serve,
-                    args=(theirs, self._settings, snapshot.path, ENTAILING_MODES, snapshot.generation),
-                    name="kg-query-worker",
-                    daemon=True,
-                )
-                process.start()
-                theirs.close()
-                started.append(_Worker(process, ours))
-            for worker in started:
-                try:
-                    ready = worker.connection.poll(STARTUP_TIMEOUT) and worker.connection.recv()
-                except (EOFError, OSError):
-                    ready = None
-                if not ready:
-                    for other in started:
-                        other.process.kill()
-                    raise PoolError(f"query worker {worker.pid} did not start (exit code {worker.process.exitcode})")
+            template = self._template or self._start_template()
+            try:
+                with self._lock:
+                    pending, template.pending = template.pending, []
+                for change in pending:
+                    template.control.send(("delta", change.generation, change.removed, change.added))
+                    template.generation = change.generation
+                self._fresh_snapshot()  # keeps the log of changes for a future template short
+                for _ in range(count):
+                    ours, theirs = self._context.Pipe()
+                    template.control.send(("fork",))
+                    send_handle(template.control, theirs.fileno(), template.pid)
+                    theirs.close()
+                    reply = template.control.recv() if template.control.poll(STARTUP_TIMEOUT) else None
+                    if not reply:
+                        raise PoolError(f"the worker template {template.pid} did not fork a worker")
+                    started.append(_Worker(reply[1], ours, template))
+            except (EOFError, OSError, PoolError) as error:
+                self._drop_template()
+                for worker in started:
+                    worker.connection.close()  # no template to reap them: PR_SET_PDEATHSIG stopped them
+                raise PoolError(f"could not start a query worker: {error}") from None
             with self._lock:
                 if self._closed:
                     for worker in started:
-                        worker.process.kill()
+                        worker.connection.close()
                     return
                 for worker in started:
-                    worker.pending = [c for c in self._log if c.generation > snapshot.generation]
+                    worker.pending = list(template.pending)  # changes published since the template's
                     worker.idle_since = time.monotonic()
                     self._workers.add(worker)
                     self._idle.append(worker)
                 self._lock.notify_all()
         for worker in started:
             logger.info("query worker %d ready", worker.pid)
+
+    def _start_template(self) -> _Template:
+        """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
+        snapshot = self._fresh_snapshot()
+        ours, theirs = self._context.Pipe()
+        process = self._context.Process(
+            target=worker_module.template,
+            args=(theirs, self._settings, snapshot.path, ENTAILING_MODES, snapshot.generation),
+            name="kg-query-worker-template",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        try:
+            ready = ours.poll(STARTUP_TIMEOUT) and ours.recv()
+        except (EOFError, OSError):
+            ready = None
+        if not ready:
+            process.kill()
+            ours.close()
+            raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
+        template = _Template(process, ours, snapshot.generation)
+        with self._lock:  # from here on, _publish queues every change for it
+            template.pending = [c for c in self._log if c.generation > snapshot.generation]
+            self._template = template
+        logger.info("query worker template %d ready", template.pid)
+        return template
+
+    def _drop_template(self) -> None:
+        """Forget a template that failed (spawn lock held); the next spawn starts a new one."""
+        if self._template is not None:
+            logger.error("query worker template %d failed; it will be restarted", self._template.pid)
+            self._template.process.kill()
+            self._template.process.join(5)
+            self._template.control.close()
+            self._template = None

@@ -1,21 +1,39 @@
-"""A query worker process: a replica of the dataset that answers jobs sent over a pipe.
+"""Query worker processes: replicas of the dataset that answer jobs sent over a pipe, forked from a template.
 
-Messages from the pool, in order:
+The pool starts one *template* process (from its forkserver, never from the
+threaded server).  The template loads the snapshot once, keeps its replica
+current with every committed change, and forks a worker whenever the pool asks:
+a worker starts in milliseconds, whatever the size of the dataset, sharing the
+template's memory until it changes it.
+
+Messages from the pool to the template (its control pipe):
+
+* ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
+* ``("fork",)`` followed by a socket handle — fork a worker that serves that socket; answers ``("forked", pid)``;
+* ``("reap", pid, wait)`` — collect a worker that was killed or died: with ``wait``, now, answering
+  ``("reaped", exit code)``; otherwise as soon as it has exited (a killed process may take a moment);
+* ``("stop",)`` — exit.
+
+Messages from the pool to a worker:
 
 * ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
 * ``("job", QueryJob)`` — answer with an :class:`~kg.evaluation.job.Outcome`;
 * ``("stop",)`` — exit.
 
-The worker exits when the pool's end of the pipe closes, so it never outlives the server.
+A worker exits when the pool's end of its pipe closes; the template and its
+workers are killed by the kernel when their parent dies (``PR_SET_PDEATHSIG``),
+so none outlives the server, even one killed with SIGKILL in the middle of a query.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 from collections.abc import Iterable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,6 +44,9 @@ from kg.settings import Settings
 from kg.store.oxigraph import OxigraphStore
 
 logger = logging.getLogger("kg.evaluation")
+
+_PR_SET_PDEATHSIG = 1
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 
 
 def encode_quads(quads: Iterable[ox.Quad]) -> bytes:
@@ -38,21 +59,66 @@ def decode_quads(data: bytes) -> list[ox.Quad]:
     return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
-def serve(connection: Connection, settings: Settings, snapshot: Path, reasoned: tuple[str, ...], generation: int) -> None:
-    """Load the snapshot, say ``("ready", pid)``, then answer messages until told to stop or the pipe closes."""
+def template(control: Connection, settings: Settings, snapshot: Path, reasoned: tuple[str, ...], generation: int) -> None:
+    """Load the snapshot, say ``("ready", pid)``, then replay changes, fork workers and reap them until told to stop."""
+    _die_with_parent()
+    bound_heap_fragmentation()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
     store = OxigraphStore.in_memory()
     store.add(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
     graph = KnowledgeGraph.replica(settings, store, reasoned, generation, merged_default=True)
-    connection.send(("ready", os.getpid()))
+    control.send(("ready", os.getpid()))
+    doomed: set[int] = set()  # killed workers not collected yet
+    while True:
+        try:
+            message = control.recv()
+        except (EOFError, OSError):
+            return
+        for pid in list(doomed):
+            if _collect(pid, wait=False) is not None:
+                doomed.discard(pid)
+        if message[0] == "delta":
+            _apply(graph, message)
+        elif message[0] == "fork":
+            handle = recv_handle(control)
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    control.close()
+                    _die_with_parent()
+                    _answer(Connection(handle), graph, settings)
+                finally:
+                    os._exit(0)
+            os.close(handle)
+            control.send(("forked", pid))
+        elif message[0] == "reap":
+            _, pid, wait = message
+            if wait:
+                control.send(("reaped", _collect(pid, wait=True)))
+            elif _collect(pid, wait=False) is None:
+                doomed.add(pid)
+        else:
+            return
+
+
+def _collect(pid: int, wait: bool) -> int | None:
+    """Reap worker ``pid``: its exit code (negative: the signal), or None if it has not exited or is unknown."""
+    try:
+        done, status = os.waitpid(pid, 0 if wait else os.WNOHANG)
+    except ChildProcessError:
+        return None
+    return os.waitstatus_to_exitcode(status) if done else None
+
+
+def _answer(connection: Connection, graph: KnowledgeGraph, settings: Settings) -> None:
+    """A worker's life: replay changes and answer jobs until told to stop or the pipe closes."""
     while True:
         try:
             message = connection.recv()
         except (EOFError, OSError):
             return
         if message[0] == "delta":
-            _, new_generation, removed, added = message
-            graph.apply_delta(StoreDelta(tuple(decode_quads(removed)), tuple(decode_quads(added)), new_generation))
+            _apply(graph, message)
         elif message[0] == "job":
             try:
                 outcome = run_job(graph, message[1], settings.max_result_rows)
@@ -62,3 +128,34 @@ def serve(connection: Connection, settings: Settings, snapshot: Path, reasoned: 
             connection.send(outcome)
         else:
             return
+
+
+def _apply(graph: KnowledgeGraph, message: tuple[str, int, bytes, bytes]) -> None:
+    _, new_generation, removed, added = message
+    graph.apply_delta(StoreDelta(tuple(decode_quads(removed)), tuple(decode_quads(added)), new_generation))
+
+
+def bound_heap_fragmentation() -> None:
+    """Keep a long-running, many-threaded process from holding on to memory it has freed (glibc only).
+
+    By default glibc gives each thread its own heap arena and, after a large
+    block is freed, serves the next large ones from those heaps, which then
+    fragment: the HTTP process grew by ~570 MB over 12,000 hostile requests
+    (bodies and queries of up to a megabyte).  With two arenas, blocks over
+    128 KB mapped apart and returned at once, it grew by ~30 MB.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_ARENA_MAX, 2)
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+        libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this process when its parent dies (Linux; elsewhere the closed pipe stops it)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass

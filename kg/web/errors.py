@@ -51,6 +51,11 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        from kg.server_worker import SlowClient
+
+        slow = error.__cause__ or error.__context__
+        if isinstance(slow, SlowClient):  # werkzeug's "client disconnected": kg serve cut a slow body off
+            return error_response(408, f"{slow.strerror}; the connection is closed", headers={"Connection": "close"})
         headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
         return error_response(error.code or 500, error.description or _reason(error.code or 500), headers=headers)
 
