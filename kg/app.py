@@ -22,7 +22,7 @@ def create_app(
     """
     from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
-    from kg.web import canned, errors, explain, linked_data, query_page, sparql
+    from kg.web import canned, errors, explain, linked_data, query_page, security, sparql
 
     settings = settings or load_settings()
     if graph is None:
@@ -36,6 +36,7 @@ def create_app(
     app.extensions["kg.evaluator"] = evaluator or InProcessEvaluator(graph, settings)
     app.extensions["kg.catalogue"] = Catalogue.from_settings(settings)
     errors.install(app)
+    security.install(app, settings.max_request_bytes)
     app.register_error_handler(StoreError, _store_failure)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(canned.blueprint)

@@ -9,6 +9,7 @@ here or in the files spells the base out.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 #: Well-known vocabularies, bound to their usual prefixes.
@@ -90,7 +91,11 @@ class ProjectNamespaces:
         return self.graphs + name
 
     def prefixes(self) -> dict[str, str]:
-        """All prefixes predeclared for queries: standard, ``kg:``, ``id:``, one per kind."""
+        """All prefixes predeclared for queries: standard, ``kg:``, ``id:``, one per kind (a copy to change at will)."""
+        return dict(self._prefixes)
+
+    @functools.cached_property
+    def _prefixes(self) -> dict[str, str]:
         own = {"kg": self.terms, "id": self.resources, "graph": self.graphs}
         kinds = {kind: f"{self.resources}{kind}/" for kind in RESOURCE_KINDS}
         return {**STANDARD_PREFIXES, **own, **kinds}

@@ -9,12 +9,14 @@ picks a format from ``format=`` or ``Accept`` (q-values honoured).
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from kg.sparql.errors import QueryError
 from kg.sparql.results import SOLUTION_WRITERS
@@ -134,6 +136,13 @@ def negotiate_answer(accept: MIMEAccept | None, overrides: Sequence[str] = ()) -
         elif graph is None and solutions is not None:
             graph = formats_for(GRAPH)[0]
     return solutions, graph
+
+
+@functools.lru_cache(maxsize=512)
+def negotiate_header(accept: str, overrides: tuple[str, ...] = ()) -> tuple[ResultFormat | None, ResultFormat | None]:
+    """:func:`negotiate_answer` for a raw ``Accept`` header, remembered: clients send the same few headers again and
+    again, and matching one against every format costs more than answering a light query."""
+    return negotiate_answer(parse_accept_header(accept, MIMEAccept), overrides)
 
 
 def _names(fmt: ResultFormat, wanted: str) -> bool:

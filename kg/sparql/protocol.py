@@ -4,13 +4,24 @@
 of a request to ``/sparql`` and returns a :class:`QueryRequest`,
 :class:`UpdateRequest` or :class:`DescriptionRequest` — or raises a
 :class:`ProtocolError` with the HTTP status and a message saying what is wrong.
-Parameters are decoded strictly as UTF-8 (no silent replacement characters).
+Text is decoded strictly (no silent replacement characters).  A SPARQL body
+(``application/sparql-query`` or ``-update``) must be UTF-8, as the protocol
+says (a UTF-8 byte-order mark is skipped): another ``charset`` is 415, as the
+W3C test ``bad_query_non_utf8`` expects, and bytes that are not UTF-8 are 400
+(naming UTF-16 or UTF-32 when a byte-order mark shows it).  A form body may name
+another ``charset`` (latin-1…: converted; an unknown one is 415).  :func:`decode_content` undoes a
+``Content-Encoding`` (gzip, deflate; anything else is 415), never producing more
+than the body limit allows (a compression bomb is a 413).
 """
 
 from __future__ import annotations
 
+import codecs
+import zlib
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
+
+import pyoxigraph as ox
 
 from kg.settings import REASONING_MODES
 
@@ -19,6 +30,10 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 ACCEPTED_BODIES = (FORM, QUERY_BODY, UPDATE_BODY)
 UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")
+#: Content codings a request body may have (``Content-Encoding``), and the zlib window of each.
+CONTENT_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
 
 QUERY_DATASET = ("default-graph-uri", "named-graph-uri")
 UPDATE_DATASET = ("using-graph-uri", "using-named-graph-uri")
@@ -73,6 +88,16 @@ class _Parameters:
     def all(self, name: str) -> tuple[str, ...]:
         return tuple(self.values.get(name, ()))
 
+    def iris(self, name: str) -> tuple[str, ...]:
+        """The values of a dataset parameter, each an absolute IRI (400 otherwise)."""
+        values = self.all(name)
+        for value in values:
+            try:
+                ox.NamedNode(value)
+            except ValueError as error:
+                raise ProtocolError(400, f"the '{name}' parameter is not an IRI: {value[:200]!r} ({error})") from None
+        return values
+
     def one(self, name: str) -> str | None:
         found = self.values.get(name, [])
         if len(found) > 1:
@@ -93,11 +118,12 @@ def parse_request(
             raise ProtocolError(415, f"a POST needs a Content-Type: one of {', '.join(ACCEPTED_BODIES)}")
         if media_type not in ACCEPTED_BODIES:
             raise ProtocolError(415, f"cannot read a {media_type} body; send one of {', '.join(ACCEPTED_BODIES)}")
-        if charset is not None and charset not in UTF8_CHARSETS:
-            raise ProtocolError(415, f"the body must be UTF-8 (charset={charset} was given)")
         if media_type == FORM:
-            parameters.add(_decode_form(body, "the form body"))
+            parameters.add(_decode_form(body, "the form body", _text_encoding(charset)))
         else:
+            if charset is not None and charset not in UTF8_CHARSETS:
+                raise ProtocolError(415, f"a {media_type} body must be UTF-8 (SPARQL 1.1 Protocol); charset={charset} "
+                                         "was given: send the text as UTF-8")
             text = _decode_text(body)
             if not text.strip():
                 raise ProtocolError(400, f"the {media_type} body is empty")
@@ -120,7 +146,7 @@ def parse_request(
         for name in (*QUERY_DATASET, "reasoning"):
             if parameters.all(name):
                 raise ProtocolError(400, f"'{name}' applies to queries; an update names its dataset with {' or '.join(UPDATE_DATASET)}")
-        return UpdateRequest(update, parameters.all(UPDATE_DATASET[0]), parameters.all(UPDATE_DATASET[1]))
+        return UpdateRequest(update, parameters.iris(UPDATE_DATASET[0]), parameters.iris(UPDATE_DATASET[1]))
     for name in UPDATE_DATASET:
         if parameters.all(name):
             raise ProtocolError(400, f"'{name}' applies to updates; a query names its dataset with {' or '.join(QUERY_DATASET)}")
@@ -133,7 +159,7 @@ def parse_request(
         return DescriptionRequest(format_override)
     if not query.strip():
         raise ProtocolError(400, "the 'query' parameter is empty")
-    return QueryRequest(query, parameters.all(QUERY_DATASET[0]), parameters.all(QUERY_DATASET[1]), reasoning, format_override)
+    return QueryRequest(query, parameters.iris(QUERY_DATASET[0]), parameters.iris(QUERY_DATASET[1]), reasoning, format_override)
 
 
 def _media_type(content_type: str | None) -> tuple[str | None, str | None]:
@@ -149,20 +175,90 @@ def _media_type(content_type: str | None) -> tuple[str | None, str | None]:
     return media_type.strip().lower(), charset
 
 
+def _text_encoding(charset: str | None) -> str | None:
+    """The Python codec for a ``charset`` parameter (None: UTF-8, or what a byte-order mark says); 415 if unknown."""
+    if charset is None or charset in UTF8_CHARSETS:
+        return None
+    try:
+        info = codecs.lookup(charset)
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ProtocolError(415, f"unknown charset {charset!r}: send UTF-8 (or name a text encoding such as "
+                                 "iso-8859-1 or utf-16)")
+    return info.name
+
+
 def _decode_text(body: bytes) -> str:
+    """The body as UTF-8 text (a leading byte-order mark skipped)."""
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ProtocolError(400, f"the body is not valid UTF-8 (at byte {error.start})") from None
+        other = next((f"; it looks like {name.upper()} (byte-order mark): send UTF-8" for bom, name in _BOMS
+                      if body.startswith(bom)), "")
+        raise ProtocolError(400, f"the body is not valid UTF-8 (at byte {error.start}){other}") from None
 
 
-def _decode_form(data: bytes, where: str) -> list[tuple[str, str]]:
-    """Name/value pairs of URL-encoded ``data``, percent-escapes decoded as strict UTF-8."""
+def _encoding_name(encoding: str) -> str:
+    return "UTF-8" if encoding in ("utf-8-sig", "utf-8") else encoding
+
+
+def _decode_form(data: bytes, where: str, encoding: str | None = None) -> list[tuple[str, str]]:
+    """Name/value pairs of URL-encoded ``data``, percent-escapes decoded strictly (UTF-8 or ``encoding``)."""
     if not data:
         return []
+    encoding = encoding or "utf-8"
     try:
-        return parse_qsl(data.decode("utf-8"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        return parse_qsl(data.decode(encoding), keep_blank_values=True, encoding=encoding, errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"{where} is not valid UTF-8 once percent-decoded") from None
+        raise ProtocolError(400, f"{where} is not valid {_encoding_name(encoding)} once percent-decoded") from None
     except ValueError as error:
         raise ProtocolError(400, f"{where} is malformed: {error}") from None
+
+
+def decode_content(body: bytes, content_encoding: str | None, limit: int) -> bytes:
+    """``body`` with the codings of ``content_encoding`` undone (last applied, first undone), at most ``limit`` bytes.
+
+    A :class:`ProtocolError`: 415 for a coding other than gzip or deflate, 400 for data that does not decode,
+    413 when the decoded body would pass ``limit`` (``KG_MAX_REQUEST_BYTES``).
+    """
+    codings = [part.strip().lower() for part in (content_encoding or "").split(",") if part.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        if coding not in CONTENT_CODINGS:
+            raise ProtocolError(415, f"cannot decode a body with Content-Encoding {coding!r}; send it as is, or gzip or "
+                                     "deflate it", headers={"Accept-Encoding": "gzip, deflate"})
+        try:
+            body = _inflate(body, CONTENT_CODINGS[coding], limit)
+        except zlib.error as error:
+            if coding != "deflate":
+                raise ProtocolError(400, f"the {coding} body does not decode: {error}") from None
+            try:  # some clients send deflate without its zlib wrapper
+                body = _inflate(body, -zlib.MAX_WBITS, limit)
+            except zlib.error:
+                raise ProtocolError(400, f"the deflate body does not decode: {error}") from None
+    return body
+
+
+def _inflate(data: bytes, window: int, limit: int) -> bytes:
+    """Decompress ``data`` (every gzip member), refusing (413) to produce more than ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        decompressor = zlib.decompressobj(window)
+        pending = data
+        while pending or not decompressor.eof:
+            part = decompressor.decompress(pending, limit + 1 - size)
+            parts.append(part)
+            size += len(part)
+            if size > limit:
+                raise ProtocolError(413, f"the decompressed body is larger than {limit:,} bytes (KG_MAX_REQUEST_BYTES)")
+            pending = decompressor.unconsumed_tail
+            if not part and not pending:
+                break
+        if not decompressor.eof:
+            raise zlib.error("the compressed data ends early")
+        data = decompressor.unused_data
+        if not data or window != CONTENT_CODINGS["gzip"]:
+            return b"".join(parts)

@@ -26,6 +26,22 @@ ENTAILMENT = "http://www.w3.org/ns/entailment/"
 #: Entailment regime IRI of each ``reasoning=`` value.
 REGIMES = {"none": ENTAILMENT + "Simple", "rdfs": ENTAILMENT + "RDFS", "owlrl": ENTAILMENT + "OWL-RL"}
 
+#: The limits checked before evaluation (:mod:`kg.sparql.safety`): property -> (setting, label, comment).
+LIMITS = {
+    "maxQueryLength": ("max_query_length", "maximum query length",
+                       "Characters a query may have; longer ones are answered with 413 (KG_MAX_QUERY_LENGTH)."),
+    "maxNestingDepth": ("max_nesting_depth", "maximum nesting depth",
+                        "Brackets, sub-queries, OPTIONAL/EXISTS/GRAPH blocks, function calls, path groups and '!' a "
+                        "query or update may nest; deeper ones are answered with 400 (KG_MAX_NESTING_DEPTH)."),
+    "maxOperators": ("max_operators", "maximum operators",
+                     "UNION, OPTIONAL, MINUS, FILTER, BIND, GRAPH, EXISTS, VALUES and expression or path operators a "
+                     "query or update may use in all; more are answered with 400 (KG_MAX_OPERATORS)."),
+    "maxTriplePatterns": ("max_triple_patterns", "maximum triple patterns",
+                          "Triple patterns a query (or an update's WHERE) may have; more are answered with 400 "
+                          "(KG_MAX_TRIPLE_PATTERNS)."),
+    "maxValuesRows": ("max_values_rows", "maximum VALUES rows",
+                      "Rows the VALUES blocks of a query may have in all; more are answered with 400 (KG_MAX_VALUES_ROWS)."),
+}
 #: Over-cap answers are cut to the cap; the response then carries this header with the cap.
 TRUNCATION_HEADER = "X-SPARQL-MaxRows"
 
@@ -70,6 +86,8 @@ def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, fed
     add(service, ours + "maxResultRows", ox.Literal(str(settings.max_result_rows), datatype=iri(XSD + "integer")))
     add(service, ours + "overCapAnswers", ox.Literal(f"truncated to the cap; the response carries {TRUNCATION_HEADER}"))
     add(service, ours + "maxRequestBytes", ox.Literal(str(settings.max_request_bytes), datatype=iri(XSD + "integer")))
+    for local, value in LIMITS.items():
+        add(service, ours + local, ox.Literal(str(getattr(settings, value[0])), datatype=iri(XSD + "integer")))
 
     dataset = ox.BlankNode()
     add(service, SD + "defaultDataset", dataset)
@@ -115,6 +133,7 @@ def _vocabulary(ours: str) -> list[ox.Triple]:
         "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
         "overCapAnswers": ("over-cap answers", "What happens to an answer with more rows than the cap."),
         "maxRequestBytes": ("maximum request bytes", "Largest request body accepted; larger ones are answered with 413 (KG_MAX_REQUEST_BYTES)."),
+        **{local: (label, comment) for local, (_, label, comment) in LIMITS.items()},
     }
     triples = []
     for local, (label, comment) in terms.items():

@@ -38,12 +38,6 @@ from kg.web import current_graph, current_settings
 
 blueprint = Blueprint("linked_data", __name__)
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-
-
 class LinkedDataError(Exception):
     """A request that cannot be answered: its status, a message, and the flavour to answer in."""
 
@@ -290,13 +284,4 @@ def answer_error(error: LinkedDataError) -> Response:
         response = Response(error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8")
     if error.negotiated:
         response.vary.add("Accept")
-    return response
-
-
-@blueprint.after_request
-def protect(response: Response) -> Response:
-    """No content sniffing anywhere; pages run no script and load nothing from elsewhere."""
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    if response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     return response

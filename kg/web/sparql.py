@@ -16,7 +16,7 @@ from flask import Blueprint, Response, g, request
 from kg.evaluation import QueryJob
 from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
 from kg.sparql.errors import QueryError
-from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_answer, write_graph
+from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_header, write_graph
 from kg.sparql.protocol import DescriptionRequest, ProtocolError, QueryRequest, UpdateRequest, parse_request
 from kg.sparql.service_description import TRUNCATION_HEADER, describe_service, service_namespace
 from kg.sparql.update import run_update
@@ -64,7 +64,7 @@ def allow_browser_tools(response: Response) -> Response:
 
 
 def _query(operation: QueryRequest) -> Response:
-    solutions_format, graph_format = negotiate_answer(request.accept_mimetypes, operation.format)
+    solutions_format, graph_format = negotiate_header(request.headers.get("Accept", ""), operation.format)
     job = QueryJob(
         operation.text,
         operation.reasoning,
