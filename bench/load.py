@@ -16,7 +16,7 @@ rdflib-endpoint has none).
 The competitors are not ipkg dependencies: give the Python of a separate
 environment that has them::
 
-    python3 -m venv /tmp/competitors && /tmp/competitors/bin/pip install rdflib-endpoint==0.6.3 oxigraph==0.5.13
+    python3 -m venv /tmp/competitors && /tmp/competitors/bin/pip install "rdflib-endpoint[cli]==0.6.3" oxigraph==0.5.13
     .venv/bin/python bench/load.py --competitors-python /tmp/competitors/bin/python
 
 Figures are medians of noisy runs on a shared machine: quote ratios from one run.
@@ -122,8 +122,6 @@ class ServerSpec:
     endpoint: str
     command: Sequence[str]
     env: dict[str, str] = field(default_factory=dict)
-    cut_off: bool = True
-    """False if the server has no time limit (its explosive queries are never cut off)."""
 
 
 def free_port() -> int:
@@ -132,16 +130,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_specs(dataset: Dataset, competitors_python: Path, oxigraph_dir: Path, time_limit: float) -> list[ServerSpec]:
-    """The three servers, each as a command template with ``{port}``."""
+def server_specs(dataset: Dataset, competitors_python: Path, oxigraph_dir: Path, time_limit: float,
+                 explosive: bool) -> list[ServerSpec]:
+    """The three servers, each as a command template with ``{port}``.
+
+    ``oxigraph serve`` gets ``--timeout-s`` only for the mix with explosive queries: with it, every query keeps a
+    thread for the whole time limit and the server fails after some thousands of light queries (it answers 500s,
+    then dies), which would measure that failure rather than its throughput.
+    """
     bin_dir = competitors_python.parent
+    timeout = ["--timeout-s", f"{time_limit:g}"] if explosive else []
     return [
         ServerSpec("kg serve", "/sparql", [sys.executable, "-m", "kg.cli", "serve", "--port", "{port}"],
                    {"KG_QUERY_TIMEOUT": f"{time_limit:g}", "KG_BASE_URI": "http://localhost:8000/"}),
         ServerSpec("rdflib-endpoint", "/", [str(bin_dir / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", "{port}",
-                                            str(dataset.path)], cut_off=False),
+                                            str(dataset.path)]),
         ServerSpec("oxigraph serve", "/query", [str(bin_dir / "oxigraph"), "serve-read-only", "--location", str(oxigraph_dir),
-                                                "--bind", "127.0.0.1:{port}", "--timeout-s", f"{time_limit:g}"]),
+                                                "--bind", "127.0.0.1:{port}", *timeout]),
     ]
 
 
@@ -287,6 +292,7 @@ class Cell:
     server: str
     concurrency: int
     mix: str
+    round: int = 1
     seconds: float = 0.0
     light_latencies: list[float] = field(default_factory=list)
     light_errors: int = 0
@@ -332,6 +338,7 @@ def run_cell(server: RunningServer, concurrency: int, mix: str, light: list[tupl
                 if connection is not None:
                     connection.close()
                 connection = None
+                time.sleep(0.01)  # a server refusing connections must not turn the client into a busy loop
             elapsed = time.perf_counter() - started
             with lock:
                 if is_explosive:
@@ -368,8 +375,8 @@ def run_cell(server: RunningServer, concurrency: int, mix: str, light: list[tupl
 
 
 def print_table(cells: Sequence[Cell]) -> None:
-    print(f"\n{'mix':<16} {'conc':>4} {'server':<16} {'light req/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'light err':>9} "
-          f"{'explosive sent/cut off/answered/unanswered':>44} {'cut-off s (median)':>18}")
+    print(f"\n{'mix':<16} {'conc':>4} {'server':<16} {'round':>5} {'light req/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'light err':>9} {'explosive sent/cut off/answered/unanswered':>44} {'cut-off s (median)':>18}")
     for cell in cells:
         explosive = "-"
         median_cut = "-"
@@ -378,27 +385,39 @@ def print_table(cells: Sequence[Cell]) -> None:
             if cell.cut_off_seconds:
                 median_cut = f"{sorted(cell.cut_off_seconds)[len(cell.cut_off_seconds) // 2]:.2f}"
         errors = str(cell.light_errors) + (f" {cell.light_error_statuses}" if cell.light_errors else "")
-        print(f"{cell.mix:<16} {cell.concurrency:>4} {cell.server:<16} {cell.rate:>11.1f} {cell.percentile(0.5):>8.2f} "
-              f"{cell.percentile(0.99):>8.2f} {errors:>9} {explosive:>44} {median_cut:>18}")
+        print(f"{cell.mix:<16} {cell.concurrency:>4} {cell.server:<16} {cell.round:>5} {cell.rate:>11.1f} "
+              f"{cell.percentile(0.5):>8.2f} {cell.percentile(0.99):>8.2f} {errors:>9} {explosive:>44} {median_cut:>18}")
 
 
 def print_ratios(cells: Sequence[Cell]) -> None:
-    print("\nratios, kg serve / other server (throughput of light queries; p99 of light queries):")
+    """kg serve over each other server, round by round (cells of one round ran back to back); the median if several."""
+    print("\nratios, kg serve / other server (throughput of light queries; p99 of light queries), median of rounds:")
     for mix in dict.fromkeys(c.mix for c in cells):
         for concurrency in dict.fromkeys(c.concurrency for c in cells):
-            row = {c.server: c for c in cells if c.mix == mix and c.concurrency == concurrency}
-            ours = row.get("kg serve")
-            if ours is None:
-                continue
             parts = []
             for other in ("rdflib-endpoint", "oxigraph serve"):
-                theirs = row.get(other)
-                if theirs is None:
-                    continue
-                rate = f"{ours.rate / theirs.rate:.2f}x" if theirs.rate else "inf (they answered none)"
-                p99 = f"{ours.percentile(0.99) / theirs.percentile(0.99):.2f}" if theirs.light_latencies else "-"
-                parts.append(f"vs {other}: throughput {rate}, p99 {p99}")
-            print(f"  {mix:<16} c{concurrency:<3} " + "; ".join(parts))
+                rates, p99s = [], []
+                for number in sorted({c.round for c in cells}):
+                    row = {c.server: c for c in cells if c.mix == mix and c.concurrency == concurrency and c.round == number}
+                    ours, theirs = row.get("kg serve"), row.get(other)
+                    if ours is None or theirs is None:
+                        continue
+                    rates.append(ours.rate / theirs.rate if theirs.rate else float("inf"))
+                    if theirs.light_latencies and ours.light_latencies:
+                        p99s.append(ours.percentile(0.99) / theirs.percentile(0.99))
+                if rates:
+                    rate = "inf (they answered none)" if _median(rates) == float("inf") else f"{_median(rates):.2f}x"
+                    spread = f" (rounds: {', '.join(f'{r:.2f}' for r in rates)})" if len(rates) > 1 else ""
+                    p99 = f"{_median(p99s):.2f}" if p99s else "-"
+                    parts.append(f"vs {other}: throughput {rate}{spread}, p99 {p99}")
+            if parts:
+                print(f"  {mix:<16} c{concurrency:<3} " + "; ".join(parts))
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main() -> None:
@@ -410,6 +429,8 @@ def main() -> None:
     parser.add_argument("--mixes", nargs="+", default=["light", "light+explosive"], choices=["light", "light+explosive"])
     parser.add_argument("--servers", nargs="+", default=["kg serve", "rdflib-endpoint", "oxigraph serve"])
     parser.add_argument("--time-limit", type=float, default=10.0, help="query time limit given to the servers (default 10 s)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every cell (servers in a new random order each round); ratios are medians of rounds")
     arguments = parser.parse_args()
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
 
@@ -425,22 +446,25 @@ def main() -> None:
         print(f"data: {dataset.triples:,} triples (what kg serve answers from, closure included), dumped to N-Triples")
         print(f"light mix: {len(light)} queries around <{dataset.subject}>, <{dataset.klass}>, <{dataset.predicate}>")
         print(f"explosive: 1 request in {EXPLOSIVE_EVERY} per connection is {EXPLOSIVE!r}")
-        print(f"time limit {arguments.time_limit:g} s; {arguments.seconds:g} s per cell; a fresh server per cell; "
+        print(f"time limit {arguments.time_limit:g} s (oxigraph serve: --timeout-s in the explosive mix only); "
+              f"{arguments.seconds:g} s per cell; a fresh server per cell; "
               f"logs in {directory}", flush=True)
-        specs = [s for s in server_specs(dataset, arguments.competitors_python, oxigraph_dir, arguments.time_limit)
-                 if s.name in arguments.servers]
         cells: list[Cell] = []
         for mix in arguments.mixes:
+            specs = [s for s in server_specs(dataset, arguments.competitors_python, oxigraph_dir, arguments.time_limit,
+                                             explosive=mix != "light") if s.name in arguments.servers]
             for concurrency in arguments.concurrency:
-                for spec in random.sample(specs, len(specs)):  # no server always first on a warming machine
-                    with running(spec, directory) as server:
-                        run_cell(server, 2, "light", light, 2.0, arguments.time_limit)  # warm-up
-                        cell = run_cell(server, concurrency, mix, light, arguments.seconds, arguments.time_limit)
-                    cells.append(cell)
-                    print(f"  {mix} c{concurrency} {spec.name}: {cell.rate:.0f} light req/s, p99 {cell.percentile(0.99):.1f} ms, "
-                          f"{cell.light_errors} light errors, explosive {cell.explosive_sent} sent / "
-                          f"{cell.explosive_cut_off} cut off", flush=True)
-        cells.sort(key=lambda c: (arguments.mixes.index(c.mix), c.concurrency, arguments.servers.index(c.server)))
+                for number in range(1, arguments.repeat + 1):
+                    for spec in random.sample(specs, len(specs)):  # no server always first on a warming machine
+                        with running(spec, directory) as server:
+                            run_cell(server, 2, "light", light, 2.0, arguments.time_limit)  # warm-up
+                            cell = run_cell(server, concurrency, mix, light, arguments.seconds, arguments.time_limit)
+                        cell.round = number
+                        cells.append(cell)
+                        print(f"  {mix} c{concurrency} round {number} {spec.name}: {cell.rate:.0f} light req/s, "
+                              f"p99 {cell.percentile(0.99):.1f} ms, {cell.light_errors} light errors, explosive "
+                              f"{cell.explosive_sent} sent / {cell.explosive_cut_off} cut off", flush=True)
+        cells.sort(key=lambda c: (arguments.mixes.index(c.mix), c.concurrency, arguments.servers.index(c.server), c.round))
         print_table(cells)
         print_ratios(cells)
 
