@@ -479,9 +479,13 @@ class GraphChange:
         graph._named_graphs.clear()
         self._steps.append((removals, additions))
 
-    def commit(self) -> None:
-        """Recompute the stale closures once, then publish the exact delta of the whole transaction."""
-        graph = self._graph
+    def pending(self) -> StoreDelta:
+        """The net change of the steps so far, not committed yet (closures not included), at the current generation."""
+        removed, added = self._net()
+        return StoreDelta(tuple(removed), tuple(added), self._graph.generation)
+
+    def _net(self) -> tuple[dict[ox.Quad, None], dict[ox.Quad, None]]:
+        """(quads removed, quads added) by all the steps together, in order."""
         removed: dict[ox.Quad, None] = {}
         added: dict[ox.Quad, None] = {}
         for removals, additions in self._steps:
@@ -491,6 +495,12 @@ class GraphChange:
             for quad in additions:
                 if removed.pop(quad, 0) == 0:
                     added[quad] = None
+        return removed, added
+
+    def commit(self) -> None:
+        """Recompute the stale closures once, then publish the exact delta of the whole transaction."""
+        graph = self._graph
+        removed, added = self._net()
         if not removed and not added:
             if self._steps:
                 graph.flush()

@@ -8,6 +8,7 @@ minutes; the row cap with answers longer than it.
 from __future__ import annotations
 
 import io
+import json
 import socket
 import threading
 import time
@@ -246,3 +247,55 @@ def test_request_log_has_one_line_per_request_with_rows(server: LiveServer) -> N
     lines = [line for line in server.log().splitlines() if "tag=log-check" in line]
     assert len(lines) == 1
     assert " POST /sparql?tag=log-check 200 " in lines[0] and "ms rows=2" in lines[0]
+
+
+# -- updates: their WHERE patterns run under the same limits ---------------------------------------------------
+
+
+def ask(server: LiveServer, text: str) -> bool:
+    reply = query(server, text)
+    assert reply.status == 200, reply.text
+    return bool(json.loads(reply.body)["boolean"])
+
+
+def test_an_update_whose_where_explodes_is_stopped_and_changes_nothing(server: LiveServer) -> None:
+    pattern = EXPLOSIVE.replace("SELECT (COUNT(*) AS ?n) WHERE", "")
+    text = ("INSERT DATA { <urn:x-test:exploded> <urn:x-test:p> 1 } ;\n"
+            f"INSERT {{ <urn:x-test:exploded> <urn:x-test:n> ?n }} WHERE {{ {{ SELECT (COUNT(*) AS ?n) WHERE {pattern} }} }}")
+    with ThreadPoolExecutor(1) as pool:
+        started = time.monotonic()
+        stopped = pool.submit(update, server, text)
+        time.sleep(0.2)
+        light_started = time.monotonic()
+        assert query(server, "ASK { ?s ?p ?o }").status == 200
+        light_seconds = time.monotonic() - light_started
+        reply = stopped.result(timeout=30)
+        elapsed = time.monotonic() - started
+    assert reply.status == 503 and "1 s time limit" in reply.text and "Traceback" not in reply.text
+    assert TIMEOUT <= elapsed < TIMEOUT + 1.5 and light_seconds < TIMEOUT
+    assert not ask(server, "ASK { <urn:x-test:exploded> ?p ?o }")  # the first operation was taken back too
+    assert update(server, "INSERT DATA { <urn:x-test:after> <urn:x-test:p> 2 }").status == 200
+    assert ask(server, "ASK { <urn:x-test:after> <urn:x-test:p> 2 }")
+    assert update(server, "DELETE DATA { <urn:x-test:after> <urn:x-test:p> 2 }").status == 200
+
+
+def test_a_where_pattern_sees_the_earlier_operations_of_its_update(server: LiveServer) -> None:
+    text = ('INSERT DATA { <urn:x-test:a> <urn:x-test:p> 1 ; <urn:x-test:r> [ <urn:x-test:label> "blank" ] } ;\n'
+            "INSERT { ?s <urn:x-test:q> ?o } WHERE { ?s <urn:x-test:p> ?o } ;\n"
+            "DELETE { ?b <urn:x-test:label> ?l } WHERE { <urn:x-test:a> <urn:x-test:r> ?b . ?b <urn:x-test:label> ?l }")
+    reply = update(server, text)
+    assert reply.status == 200, reply.text
+    for _ in range(6):  # whichever worker answers
+        assert ask(server, "ASK { <urn:x-test:a> <urn:x-test:q> 1 }")
+        assert ask(server, "ASK { <urn:x-test:a> <urn:x-test:r> ?b }")
+        assert not ask(server, "ASK { ?b <urn:x-test:label> ?l }")  # the same blank node, found by the worker
+    assert "holds the uncommitted changes of an update" in server.log()
+    assert update(server, "DELETE WHERE { <urn:x-test:a> ?p ?o }").status == 200
+    assert not ask(server, "ASK { <urn:x-test:a> ?p ?o }")
+
+
+def test_an_update_whose_where_has_more_solutions_than_the_cap_is_refused(server: LiveServer) -> None:
+    reply = update(server, "INSERT { ?s <urn:x-test:copy> ?o } WHERE { ?s ?p ?o }")
+    assert reply.status == 400
+    assert f"more than {MAX_ROWS} solutions (KG_MAX_RESULT_ROWS)" in reply.text and "nothing was changed" in reply.text
+    assert not ask(server, "ASK { ?s <urn:x-test:copy> ?o }")

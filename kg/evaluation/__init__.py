@@ -11,15 +11,19 @@ from __future__ import annotations
 from typing import Protocol
 
 from kg.evaluation.job import Outcome, QueryJob, run_job
-from kg.graph import KnowledgeGraph
+from kg.graph import KnowledgeGraph, StoreDelta
 from kg.settings import Settings
 
 
 class Evaluator(Protocol):
     """Anything that answers query jobs."""
 
-    def evaluate(self, job: QueryJob) -> Outcome:
-        """Answer ``job`` (never raises for a bad query: the outcome says what went wrong)."""
+    def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
+        """Answer ``job`` (never raises for a bad query: the outcome says what went wrong).
+
+        ``uncommitted``: changes of a transaction in progress on the graph (an update's earlier operations) that
+        the answer must see; the graph keeps them to itself until they are committed.
+        """
         ...
 
     def close(self) -> None:
@@ -34,8 +38,8 @@ class InProcessEvaluator:
         self._graph = graph
         self._settings = settings
 
-    def evaluate(self, job: QueryJob) -> Outcome:
-        """Answer ``job`` now, in this thread."""
+    def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
+        """Answer ``job`` now, in this thread, on the graph itself (which holds the ``uncommitted`` changes already)."""
         return run_job(self._graph, job, self._settings.max_result_rows)
 
     def close(self) -> None:

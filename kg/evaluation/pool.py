@@ -195,10 +195,12 @@ class WorkerPool:
 
     # -- evaluation ---------------------------------------------------------
 
-    def evaluate(self, job: QueryJob) -> Outcome:
+    def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
         """Answer ``job`` in a worker within ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if every worker stays busy).
 
         A query past a limit, or using what the endpoint refuses, is answered here and never reaches a worker.
+        ``uncommitted`` changes (an update's earlier operations) are replayed on the worker before the job, and the
+        worker, whose replica no longer matches the committed data, is stopped afterwards.
         """
         try:
             check_query(job.text, self._settings)
@@ -214,9 +216,13 @@ class WorkerPool:
             )
         with self._lock:
             pending, worker.pending = worker.pending, []
+        tentative = uncommitted if uncommitted is not None and (uncommitted.removed or uncommitted.added) else None
         try:
             for change in pending:
                 worker.connection.send(("delta", change.generation, change.removed, change.added))
+            if tentative is not None:
+                worker.connection.send(("delta", tentative.generation, worker_module.encode_quads(tentative.removed),
+                                        worker_module.encode_quads(tentative.added)))
             worker.connection.send(("job", job))
             answered = _readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
@@ -239,7 +245,9 @@ class WorkerPool:
                     + ") and it was not answered; a very deeply nested query can do this — simplify it"
                 ),
             )
-        if worker.demoted and not self._promote(worker):
+        if tentative is not None:
+            self._retire(worker, "holds the uncommitted changes of an update", level=logging.INFO)
+        elif worker.demoted and not self._promote(worker):
             self._retire(worker, "ran a long query and may not be given its normal CPU priority back")
         else:
             self._release(worker)
@@ -359,12 +367,12 @@ class WorkerPool:
         worker.demoted = False
         return True
 
-    def _retire(self, worker: _Worker, reason: str, dead: bool = False) -> int | None:
+    def _retire(self, worker: _Worker, reason: str, dead: bool = False, level: int = logging.WARNING) -> int | None:
         """Kill ``worker`` now (the pool starts another in the background if it needs one).
 
         With ``dead`` (it died on its own), wait for it and return its exit code.
         """
-        logger.warning("query worker %d %s; %s", worker.pid, reason, "collected" if dead else "killed")
+        logger.log(level, "query worker %d %s; %s", worker.pid, reason, "collected" if dead else "killed")
         with self._lock:
             self._workers.discard(worker)
             self._top_up()

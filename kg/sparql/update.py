@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.evaluation import Evaluator, InProcessEvaluator
+from kg.evaluation.job import NOT_ACCEPTABLE, QueryJob
 from kg.graph import ASSERTED, INFERRED_BY_MODE, GraphChange, KnowledgeGraph, StoreDelta, query_error_from
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import Token, tokens
@@ -83,8 +85,13 @@ def run_update(
     text: str,
     using_graph_uris: Sequence[str] = (),
     using_named_graph_uris: Sequence[str] = (),
+    evaluator: Evaluator | None = None,
 ) -> UpdateReport:
-    """Apply the SPARQL Update ``text`` atomically; a :class:`QueryError` (nothing changed) if it cannot be."""
+    """Apply the SPARQL Update ``text`` atomically; a :class:`QueryError` (nothing changed) if it cannot be.
+
+    ``WHERE`` patterns are evaluated by ``evaluator`` (``kg serve``'s worker pool: under the query time limit),
+    or in this thread without a time limit when there is none.
+    """
     check_update(text, graph.settings)
     operations = list(_split(text))
     protocol_dataset = bool(using_graph_uris or using_named_graph_uris)
@@ -97,7 +104,8 @@ def run_update(
                         "using-graph-uri/using-named-graph-uri parameters; use one or the other",
                         token.line, token.column,
                     )
-    executor = _Executor(graph, text, tuple(using_graph_uris), tuple(using_named_graph_uris))
+    executor = _Executor(graph, text, tuple(using_graph_uris), tuple(using_named_graph_uris),
+                         evaluator or InProcessEvaluator(graph, graph.settings))
     with graph.changing() as change:
         for operation in operations:
             executor.run(operation, change)
@@ -169,8 +177,10 @@ def _matching_brace(stream: Sequence[Token], index: int) -> int:
 class _Executor:
     """Runs operations of one request against the graph, inside its transaction."""
 
-    def __init__(self, graph: KnowledgeGraph, text: str, using: tuple[str, ...], using_named: tuple[str, ...]) -> None:
+    def __init__(self, graph: KnowledgeGraph, text: str, using: tuple[str, ...], using_named: tuple[str, ...],
+                 evaluator: Evaluator) -> None:
         self.graph = graph
+        self.evaluator = evaluator
         self.text = text
         self.using = using
         self.using_named = using_named
@@ -321,7 +331,7 @@ class _Executor:
                     using.append(self._iri(operation, stream[index + 1]))
                     index += 2
             where = index + 1
-        solutions = self._where(operation, where, with_graph, using, using_named)
+        solutions = self._where(operation, where, with_graph, using, using_named, change)
         target = ox.NamedNode(with_graph) if with_graph else ox.DefaultGraph()
         deleted: list[ox.Quad] = []
         inserted: list[ox.Quad] = []
@@ -331,9 +341,11 @@ class _Executor:
         change.apply(inserted, deleted)
 
     def _where(
-        self, operation: _Operation, open_index: int, with_graph: str | None, using: list[str], using_named: list[str]
+        self, operation: _Operation, open_index: int, with_graph: str | None, using: list[str], using_named: list[str],
+        change: GraphChange,
     ) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
-        """Solutions of the ``WHERE`` pattern whose ``{`` is at ``open_index``, on the operation's dataset."""
+        """Solutions of the ``WHERE`` pattern whose ``{`` is at ``open_index``, on the operation's dataset, as a
+        query of the evaluator: under its limits, and seeing the changes of the request's earlier operations."""
         stream = operation.tokens
         close = _matching_brace(stream, open_index)
         verb = next(t for t in stream if t.keyword in ("DELETE", "INSERT"))
@@ -351,7 +363,19 @@ class _Executor:
         else:
             default = [with_graph or self.asserted]
             named = self.graph.named_graphs("none")
-        answer = self.graph.query(select, "none", default_graph_uris=default or [], named_graph_uris=named)
+        job = QueryJob(select, "none", tuple(default or ()), tuple(named), solutions_format="json", graph_format=None)
+        outcome = self.evaluator.evaluate(job, change.pending())
+        if outcome.status == NOT_ACCEPTABLE:
+            raise _syntax(stream[open_index], "expected a graph pattern")
+        if not outcome.ok:
+            error = QueryError(f"the WHERE pattern of this update could not be evaluated: {outcome.message}",
+                               outcome.line, outcome.column)
+            error.status = outcome.status
+            raise error
+        if outcome.truncated:
+            raise QueryError(f"the WHERE pattern of this update has more than {outcome.rows:,} solutions "
+                             "(KG_MAX_RESULT_ROWS); nothing was changed: split the update into smaller ones")
+        answer = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
         if not isinstance(answer, ox.QuerySolutions):
             raise _syntax(stream[open_index], "expected a graph pattern")
         names = [variable.value for variable in answer.variables]

@@ -107,7 +107,8 @@ def _update(operation: UpdateRequest) -> Response:
     if not hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
         return error_response(401, "the bearer token is not the endpoint's write token",
                               headers={"WWW-Authenticate": 'Bearer realm="ipkg", error="invalid_token"'})
-    report = run_update(current_graph(), operation.text, operation.using_graph_uris, operation.using_named_graph_uris)
+    report = run_update(current_graph(), operation.text, operation.using_graph_uris, operation.using_named_graph_uris,
+                        evaluator=current_evaluator())
     return Response(report.summary() + "\n", content_type="text/plain; charset=utf-8")
 
 
