@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from rdflib.query import Result  # noqa: E402
 
+from kg.evaluation.pool import IDLE_EXTRA_SECONDS  # noqa: E402
 from kg.server_worker import HEAD_SECONDS  # noqa: E402
 from tests.live_server import LiveServer, _children, _descendants, live_server  # noqa: E402
 from tests.test_hardening_fuzz import LABELLED, RAW_REQUESTS, TOKEN, acceptable, hostile_request, send  # noqa: E402
@@ -66,6 +67,23 @@ def expected_count(server: LiveServer) -> str:
     reply = server.request("GET", f"/sparql?query={quote(CHECK)}", headers={"Accept": "application/sparql-results+json"})
     assert reply.status == 200, reply.text
     return str(next(iter(Result.parse(io.BytesIO(reply.body), format="json")))[0])
+
+
+#: Seconds between the light queries that keep the server in use while it settles.
+SETTLE_POLL_SECONDS = 2.0
+
+
+def settle(server: LiveServer, processes: int) -> tuple[float, float, int, float]:
+    """Memory (as :func:`memory_mb`) once the query workers started under the fuzz load have stopped, and the seconds
+    that took: a pool trims idle workers as it serves queries, so a light query is sent every few seconds meanwhile."""
+    started = time.monotonic()
+    deadline = started + IDLE_EXTRA_SECONDS + 30
+    while True:
+        expected_count(server)
+        app, total, count = memory_mb(server)
+        if count <= processes or time.monotonic() > deadline:
+            return app, total, count, time.monotonic() - started
+        time.sleep(SETTLE_POLL_SECONDS)
 
 
 def raw_round(server: LiveServer) -> list[str]:
@@ -190,6 +208,7 @@ def main() -> None:
                         problems.append("the server was not alive and correct after a batch")
                         break
             app_after, total_after, processes_after = memory_mb(server)
+            app_settled, total_settled, processes_settled, settle_seconds = settle(server, processes_before)
             tracebacks_in_log = server.log().count("Traceback")
         print("\nstatus counts (0 = connection closed by the server, -1 = raw malformed HTTP and 2 MB requests, "
               "-2 = slowloris connections):")
@@ -202,6 +221,9 @@ def main() -> None:
         print(f"memory growth: HTTP process {app_after - app_before:+.0f} MB (resident); all processes "
               f"{total_after - total_before:+.0f} MB (proportional set size; {processes_before} processes before, "
               f"{processes_after} after: query workers come and go with the load)")
+        print(f"memory growth once the extra query workers stopped ({settle_seconds:.0f} s of one light query every "
+              f"{SETTLE_POLL_SECONDS:g} s): HTTP process {app_settled - app_before:+.0f} MB; all processes "
+              f"{total_settled - total_before:+.0f} MB ({processes_settled} processes)")
         print(f"tracebacks in the server log (logged defects, never sent): {tracebacks_in_log}")
         sys.exit(1 if problems else 0)
 
