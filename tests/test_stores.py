@@ -123,6 +123,18 @@ def test_substitutions_bind_the_variable_where_it_is_in_scope(store: Store) -> N
     assert list(short) == [ox.Triple(ALICE, KNOWS, ox.BlankNode("n1"))]
 
 
+def test_no_store_repeats_the_query_mistakes_of_rdflib(store: Store) -> None:
+    """rdflib 7.6.0 answers ``ASK { FILTER(false) }`` with true and fails on ``CONSTRUCT WHERE { … } LIMIT n``."""
+    store.add(_quads())
+    assert not bool(store.query("ASK { FILTER(false) }", default_graph=[G1], named_graphs=[]))
+    assert bool(store.query("ASK { FILTER(true) }", default_graph=[G1], named_graphs=[]))
+    limited = list(store.query("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3", default_graph=[G1], named_graphs=[]))
+    stored = set(store.triples(G1))
+    assert len(limited) == 3 and len(set(limited)) == 3
+    named_only = [t for t in limited if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)]
+    assert all(triple in stored for triple in named_only)
+
+
 def test_a_malformed_query_is_a_syntax_error_with_its_position(store: Store) -> None:
     with pytest.raises(SyntaxError) as raised:
         store.query("SELECT * WHERE {\n  ?s ?p }")
