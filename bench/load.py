@@ -13,6 +13,12 @@ queries are still answered, and fast, while explosive ones are cut off at the
 time limit (``KG_QUERY_TIMEOUT`` and ``oxigraph serve --timeout-s``;
 rdflib-endpoint has none).
 
+Each cell also reports the CPU the server used (all processes of its session,
+from /proc): in cores, per light request, and the share of its busiest process
+— a server whose busiest process sits near one core is bound by one thread of
+work (for a Python server, its GIL).  Processes that die during a cell (query
+workers killed at the time limit) are not counted.
+
 The competitors are not ipkg dependencies: give the Python of a separate
 environment that has them::
 
@@ -302,10 +308,19 @@ class Cell:
     explosive_answered: int = 0
     explosive_unanswered: int = 0
     cut_off_seconds: list[float] = field(default_factory=list)
+    server_cpu_seconds: float = 0.0
+    busiest_process_cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return len(self.light_latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms_per_light_request(self) -> float:
+        return 1000 * self.server_cpu_seconds / len(self.light_latencies) if self.light_latencies else float("nan")
+
+    def cores(self, cpu_seconds: float) -> float:
+        return cpu_seconds / self.seconds if self.seconds else float("nan")
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.light_latencies)
@@ -360,15 +375,35 @@ def run_cell(server: RunningServer, concurrency: int, mix: str, light: list[tupl
             connection.close()
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(concurrency)]
+    cpu_before = session_cpu_seconds(server.process.pid)
     began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(max(0.0, stop - time.monotonic()) + client_timeout + 5)
     cell.seconds = time.monotonic() - began
+    used = [seconds - cpu_before.get(pid, 0.0) for pid, seconds in session_cpu_seconds(server.process.pid).items()]
+    cell.server_cpu_seconds = sum(used)
+    cell.busiest_process_cpu_seconds = max(used, default=0.0)
     with lock:  # requests still hanging (a server without a time limit) are unanswered
         cell.explosive_unanswered += sum(thread.is_alive() for thread in threads)
     return cell
+
+
+def session_cpu_seconds(session: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each live process of the session ``session``."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    usage: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[3]) == session:  # after the command name: state, ppid, pgrp, session, …, utime (11), stime (12)
+            usage[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return usage
 
 
 # -- the report --------------------------------------------------------------------------------------------
@@ -376,7 +411,8 @@ def run_cell(server: RunningServer, concurrency: int, mix: str, light: list[tupl
 
 def print_table(cells: Sequence[Cell]) -> None:
     print(f"\n{'mix':<16} {'conc':>4} {'server':<16} {'round':>5} {'light req/s':>11} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'light err':>9} {'explosive sent/cut off/answered/unanswered':>44} {'cut-off s (median)':>18}")
+          f"{'light err':>9} {'explosive sent/cut off/answered/unanswered':>44} {'cut-off s (median)':>18} "
+          f"{'server cores':>12} {'busiest process':>15} {'CPU ms/light req':>16}")
     for cell in cells:
         explosive = "-"
         median_cut = "-"
@@ -386,7 +422,9 @@ def print_table(cells: Sequence[Cell]) -> None:
                 median_cut = f"{sorted(cell.cut_off_seconds)[len(cell.cut_off_seconds) // 2]:.2f}"
         errors = str(cell.light_errors) + (f" {cell.light_error_statuses}" if cell.light_errors else "")
         print(f"{cell.mix:<16} {cell.concurrency:>4} {cell.server:<16} {cell.round:>5} {cell.rate:>11.1f} "
-              f"{cell.percentile(0.5):>8.2f} {cell.percentile(0.99):>8.2f} {errors:>9} {explosive:>44} {median_cut:>18}")
+              f"{cell.percentile(0.5):>8.2f} {cell.percentile(0.99):>8.2f} {errors:>9} {explosive:>44} {median_cut:>18} "
+              f"{cell.cores(cell.server_cpu_seconds):>12.2f} {cell.cores(cell.busiest_process_cpu_seconds):>15.2f} "
+              f"{cell.cpu_ms_per_light_request:>16.2f}")
 
 
 def print_ratios(cells: Sequence[Cell]) -> None:
@@ -463,7 +501,9 @@ def main() -> None:
                         cells.append(cell)
                         print(f"  {mix} c{concurrency} round {number} {spec.name}: {cell.rate:.0f} light req/s, "
                               f"p99 {cell.percentile(0.99):.1f} ms, {cell.light_errors} light errors, explosive "
-                              f"{cell.explosive_sent} sent / {cell.explosive_cut_off} cut off", flush=True)
+                              f"{cell.explosive_sent} sent / {cell.explosive_cut_off} cut off; server CPU "
+                              f"{cell.cores(cell.server_cpu_seconds):.2f} cores, busiest process "
+                              f"{cell.cores(cell.busiest_process_cpu_seconds):.2f}", flush=True)
         cells.sort(key=lambda c: (arguments.mixes.index(c.mix), c.concurrency, arguments.servers.index(c.server), c.round))
         print_table(cells)
         print_ratios(cells)
