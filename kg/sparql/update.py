@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.evaluation import Evaluator, InProcessEvaluator
-from kg.evaluation.job import NOT_ACCEPTABLE, QueryJob
+from kg.evaluation.job import QueryJob
 from kg.graph import ASSERTED, INFERRED_BY_MODE, GraphChange, KnowledgeGraph, StoreDelta, query_error_from
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import Token, tokens
@@ -365,10 +365,8 @@ class _Executor:
             named = self.graph.named_graphs("none")
         job = QueryJob(select, "none", tuple(default or ()), tuple(named), solutions_format="json", graph_format=None)
         outcome = self.evaluator.evaluate(job, change.pending())
-        if outcome.status == NOT_ACCEPTABLE:
-            raise _syntax(stream[open_index], "expected a graph pattern")
         if not outcome.ok:
-            error = QueryError(f"the WHERE pattern of this update could not be evaluated: {outcome.message}",
+            error = QueryError(f"the WHERE pattern of this update: {outcome.message}",
                                outcome.line, outcome.column)
             error.status = outcome.status
             raise error
@@ -376,8 +374,7 @@ class _Executor:
             raise QueryError(f"the WHERE pattern of this update has more than {outcome.rows:,} solutions "
                              "(KG_MAX_RESULT_ROWS); nothing was changed: split the update into smaller ones")
         answer = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
-        if not isinstance(answer, ox.QuerySolutions):
-            raise _syntax(stream[open_index], "expected a graph pattern")
+        assert isinstance(answer, ox.QuerySolutions)  # the job is a SELECT by construction
         names = [variable.value for variable in answer.variables]
         return [{name: value for name, value in zip(names, row) if value is not None} for row in answer]
 
