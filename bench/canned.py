@@ -28,7 +28,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 
 from kg.app import create_app  # noqa: E402
-from kg.graph import KnowledgeGraph  # noqa: E402
+from kg.dataset import KnowledgeGraph, open_dataset  # noqa: E402
 from kg.settings import load_settings  # noqa: E402
 from kg.sparql.lexer import tokens  # noqa: E402
 
@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     args = parser.parse_args()
     settings = load_settings({"queries_dir": tempfile.mkdtemp(prefix="bench-canned-")})
-    graph = KnowledgeGraph.load(settings)
+    graph = open_dataset(settings)
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     client = create_app(settings, graph).test_client()

@@ -162,12 +162,12 @@ def evaluation_cost(files: Sequence[Path], rounds: int) -> tuple[float, float]:
     """Median microseconds per query of the mix: in the calling thread, and through a two-worker pool."""
     from kg.evaluation import InProcessEvaluator, QueryJob
     from kg.evaluation.pool import WorkerPool
-    from kg.graph import KnowledgeGraph
+    from kg.dataset import KnowledgeGraph, open_dataset
     from kg.settings import Settings
     from kg.sources import RdfSource
 
     settings = Settings(base_uri="http://localhost:8000/", workers=2)
-    graph = KnowledgeGraph.load(settings, [RdfSource(path) for path in files])
+    graph = open_dataset(settings, [RdfSource(path) for path in files])
     pool = WorkerPool(graph, settings)
     try:
         jobs = [QueryJob(PREFIXES + text) for text in QUERY_MIX]

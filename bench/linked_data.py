@@ -29,7 +29,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 from kg.app import create_app  # noqa: E402
-from kg.graph import KnowledgeGraph  # noqa: E402
+from kg.dataset import KnowledgeGraph, open_dataset  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 
 BASE = "http://localhost:8000/"
@@ -52,7 +52,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     runs = parser.parse_args().runs
     settings = Settings(base_uri=BASE)
-    graph = KnowledgeGraph.load(settings)
+    graph = open_dataset(settings)
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     client = create_app(settings, graph).test_client()

@@ -102,10 +102,10 @@ def dump_served_triples(directory: Path) -> Dataset:
 
     import pyoxigraph as ox
 
-    from kg.graph import KnowledgeGraph
+    from kg.dataset import KnowledgeGraph, open_dataset
     from kg.settings import Settings
 
-    graph = KnowledgeGraph.load(Settings())
+    graph = open_dataset(Settings())
     graph.ensure_reasoned("owlrl")
     triples = {t for name in graph.default_graph("owlrl") for t in graph.store.triples(name)}
     path = directory / "served.nt"

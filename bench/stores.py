@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import pyoxigraph as ox  # noqa: E402
 
-from kg.graph import KnowledgeGraph  # noqa: E402
+from kg.dataset import KnowledgeGraph, Replica, open_dataset  # noqa: E402
 from kg.settings import Settings  # noqa: E402
 from kg.sources import RdfSource  # noqa: E402
 from kg.store import OxigraphStore, PersistentOxigraphStore, RemoteStore, Store  # noqa: E402
@@ -82,7 +82,7 @@ class Materialized:
 
 def materialize(lubm: Path, size: int) -> Materialized:
     """Run our reasoner (fast engine, OWL 2 RL) once over univ-bench.ttl and the LUBM data."""
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(lubm / "univ-bench.ttl"), RdfSource(lubm / f"lubm{size}.nt.gz")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(lubm / "univ-bench.ttl"), RdfSource(lubm / f"lubm{size}.nt.gz")])
     report = graph.reason("owlrl")
     names = (graph.graph_iri("asserted"), graph.graph_iri("inferred"))
     quads = [ox.Quad(*t, ox.NamedNode(name)) for name in names for t in graph.store.triples(name)]
@@ -123,15 +123,15 @@ def ours(name: str, store: Store, data: Materialized, texts: dict[int, str], rep
     """
     run = Run(name)
     settings = Settings(base_uri=BASE)
-    graph = KnowledgeGraph.replica(settings, store, ("owlrl",), 0)
+    graph = Replica(settings, store, ("owlrl",), 0)
 
     def load() -> None:
         nonlocal graph
         store.add(ox.parse(data.nquads, format=ox.RdfFormat.N_QUADS))
-        store.flush(graph.manifest)
+        store.flush(graph.record.manifest)
         store.optimize()
         if merged:
-            graph = KnowledgeGraph.replica(settings, store, ("owlrl",), 0, merged_default=True)
+            graph = Replica(settings, store, ("owlrl",), 0, merged_default=True)
 
     run.load_seconds = timed(load)
 

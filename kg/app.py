@@ -8,7 +8,7 @@ import time
 from flask import Flask, Response, g, request
 
 from kg.evaluation import Evaluator, InProcessEvaluator
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.store import StoreError
 
@@ -26,7 +26,7 @@ def create_app(
 
     settings = settings or load_settings()
     if graph is None:
-        graph = KnowledgeGraph.load(settings)
+        graph = open_dataset(settings)
         for mode in ("rdfs", "owlrl"):
             graph.ensure_reasoned(mode)
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")

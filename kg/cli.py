@@ -12,7 +12,8 @@ import click
 import pyoxigraph as ox
 
 from kg.canned.cli import queries as canned_queries
-from kg.graph import KnowledgeGraph, QueryError
+from kg.dataset import KnowledgeGraph, open_dataset
+from kg.sparql.errors import QueryError
 from kg.reasoning import MODES
 from kg.settings import Settings, SettingsError, load_settings
 from kg.store import StoreError, parse_store_spec
@@ -40,7 +41,7 @@ def _settings(ctx: click.Context, **flags: Any) -> Settings:
 def _open(settings: Settings, data: tuple[Path, ...], progress: Callable[[str], None]) -> KnowledgeGraph:
     sources = [RdfSource(p) for p in data] if data else None
     try:
-        return KnowledgeGraph.load(settings, sources, progress)
+        return open_dataset(settings, sources, progress)
     except SourceError as error:
         raise click.ClickException(str(error)) from None
 
@@ -166,7 +167,8 @@ def explain(ctx: click.Context, subject: str, predicate: str, object_: str, data
     """
     import json
 
-    from kg.reasoning.explain import TripleSyntaxError, explain as explain_triple, parse_triple
+    from kg.dataset.explain import explain as explain_triple
+    from kg.reasoning.explain import TripleSyntaxError, parse_triple
 
     settings = _settings(ctx)
     graph = _open(settings, data, _verbose_progress(ctx))
@@ -202,7 +204,7 @@ def _compact(term: ox.NamedNode | ox.BlankNode | ox.Literal, prefixes: dict[str,
 @click.pass_context
 def validate(ctx: click.Context, data: tuple[Path, ...], shapes: Path | None) -> None:
     """Check the data (with its OWL 2 RL closure) against the SHACL shapes; exit 1 on a violation."""
-    from kg.validation import validate as run_validation
+    from kg.dataset.validation import validate as run_validation
 
     settings = _settings(ctx)
     graph = _open(settings, data, _verbose_progress(ctx))
@@ -241,7 +243,7 @@ def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], sh
     Every file is checked first: a syntax error names the file, line and column, and nothing is loaded.
     The store must outlive the command: --store oxigraph:PATH or sparql:URL (KG_STORE).
     """
-    from kg.loading import load_files
+    from kg.dataset.bulk_load import load_files
 
     settings = _settings(ctx)
     if parse_store_spec(settings.store).kind == "memory":

@@ -18,7 +18,7 @@ from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.pool import WorkerPool
 from kg.evaluation.worker import bound_heap_fragmentation
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.store import StoreUnavailable

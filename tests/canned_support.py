@@ -8,7 +8,7 @@ from flask import Flask
 
 from kg.app import create_app
 from kg.canned.catalogue import Catalogue
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -20,7 +20,7 @@ TOKEN = "test-write-token"
 
 def fixture_graph() -> KnowledgeGraph:
     """The fixture data, loaded and reasoned (OWL 2 RL)."""
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(CANNED / "data.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(CANNED / "data.ttl")])
     graph.ensure_reasoned("owlrl")
     return graph
 

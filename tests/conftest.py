@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def knowledge_graph(settings: Settings) -> KnowledgeGraph:
     """The shipped ontology and data, loaded and reasoned in every mode."""
-    graph = KnowledgeGraph.load(settings)
+    graph = open_dataset(settings)
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     return graph

@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -29,7 +29,7 @@ KG = Path(sys.executable).with_name("kg")
 
 def fixture_graph(extra: Sequence[Path] = ()) -> KnowledgeGraph:
     """The linked-data fixture ontology and data (plus ``extra`` files), reasoned in every mode."""
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(p) for p in (*FIXTURE_FILES, *extra)])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(p) for p in (*FIXTURE_FILES, *extra)])
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     return graph

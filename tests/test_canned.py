@@ -23,7 +23,7 @@ from kg.canned.errors import InvalidName, InvalidQuery, ParameterError, QueryNot
 from kg.canned.header import parse_query, with_metadata
 from kg.canned.run import trial_run
 from kg.evaluation import InProcessEvaluator
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.namespaces import ProjectNamespaces
 from tests.canned_support import CANNED, EX, fixture_catalogue, fixture_graph, rq
 from tests.conftest import BASE

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from rdflib.plugins.sparql.results.jsonresults import JSONResultParser
 from rdflib.plugins.sparql.results.xmlresults import XMLResultParser
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from tests.canned_support import CANNED, EX, TOKEN, fixture_app, fixture_graph, rq
 from tests.live_server import live_server
 

@@ -18,7 +18,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.settings import PROJECT_ROOT
 
 SEED = next(

@@ -9,8 +9,9 @@ import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
 
-from kg.graph import KnowledgeGraph
-from kg.reasoning.explain import Derivation, derivation_tree, explain
+from kg.dataset import KnowledgeGraph, open_dataset
+from kg.dataset.explain import explain
+from kg.reasoning.explain import Derivation, derivation_tree
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -40,7 +41,7 @@ def test_every_inferred_triple_of_the_shipped_graph_is_explained(knowledge_graph
 
 @pytest.mark.parametrize("fixture", sorted((FIXTURES / "rules").glob("*.ttl")), ids=lambda p: p.stem)
 def test_every_inferred_triple_of_the_rule_fixtures_is_explained(fixture) -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(fixture)])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(fixture)])
     asserted = graph.asserted_triples()
     for mode in ("owlrl", "rdfs"):
         closure = graph.closure(mode)
@@ -49,7 +50,7 @@ def test_every_inferred_triple_of_the_rule_fixtures_is_explained(fixture) -> Non
 
 
 def test_explanation_names_rule_and_premises() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
     triple = ox.Triple(ox.NamedNode(EX + "ann"), ox.NamedNode(EX + "ancestorOf"), ox.NamedNode(EX + "cid"))
     tree = explain(graph, triple)
     assert tree is not None and tree.rule == "prp-trp"

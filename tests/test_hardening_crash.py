@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.evaluation.pool import SNAPSHOT_PREFIX, WorkerPool
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from kg.store.oxigraph import OxigraphStore
@@ -215,7 +215,7 @@ def test_a_new_pool_removes_the_snapshots_of_killed_servers(tmp_path: Path, monk
         folder.mkdir()
         (folder / "snapshot-0.nq").write_text("")
     settings = Settings(workers=1)
-    pool = WorkerPool(KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")]), settings)
+    pool = WorkerPool(open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]), settings)
     try:
         assert not stale.exists() and live.exists()
         assert len(list(tmp_path.glob(f"{SNAPSHOT_PREFIX}{os.getpid()}-*"))) == 2  # its own, and the live one

@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from rdflib.query import Result
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -35,7 +35,7 @@ CONVERTED = 'SELECT ?s WHERE { ?s a ?c FILTER(STR(?c) != "Zoë") } LIMIT 1'  # o
 @pytest.fixture(scope="module")
 def client() -> FlaskClient:
     settings = Settings(base_uri=BASE, max_request_bytes=LIMIT)
-    graph = KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
     app = create_app(settings, graph)
     app.config["TESTING"] = True
     return app.test_client()
@@ -176,7 +176,7 @@ RESULT_TYPES = ["application/sparql-results+json", "application/sparql-results+x
 def odd_client() -> FlaskClient:
     """An app whose data holds every odd literal, on one resource with a page."""
     settings = Settings(base_uri=BASE, write_token="odd")
-    app = create_app(settings, KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")]))
+    app = create_app(settings, open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]))
     app.config["TESTING"] = True
     client = app.test_client()
     data = " ".join(f"<{BASE}id/person/odd> <{BASE}ontology#v{i}> {value} ." for i, value in enumerate(ODD_LITERALS))

@@ -34,7 +34,7 @@ from rdflib.query import Result
 
 from kg.app import create_app
 from kg.evaluation.pool import WorkerPool
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from kg.sparql.errors import QueryError
@@ -367,7 +367,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskClient
     labelled.write_text(LABELLED, encoding="utf-8")
     settings = Settings(base_uri="http://localhost:8000/", query_timeout=TIME_LIMIT, write_token=TOKEN,
                         queries_dir=directory / "queries")
-    graph = KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl"), RdfSource(labelled)])
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl"), RdfSource(labelled)])
     pool = WorkerPool(graph, settings)
     try:
         app = create_app(settings, graph, evaluator=pool)

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings, load_settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -30,7 +30,7 @@ TOKEN = "limits-token"
 @pytest.fixture(scope="module")
 def client() -> FlaskClient:
     settings = Settings(base_uri=BASE, write_token=TOKEN, **LIMITS)
-    graph = KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
     app = create_app(settings, graph)
     app.config["TESTING"] = True
     return app.test_client()

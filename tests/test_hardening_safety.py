@@ -27,7 +27,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import BASE, FIXTURES
@@ -74,7 +74,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     """An app whose data has a label holding markup, with a saved query whose metadata holds markup too."""
     settings = Settings(base_uri=BASE, write_token=TOKEN, max_request_bytes=10_000,
                         queries_dir=tmp_path_factory.mktemp("queries"))
-    app = create_app(settings, KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")]))
+    app = create_app(settings, open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]))
     app.config["TESTING"] = True
     client = app.test_client()
     label = SCRIPT.replace('"', '\\"')
@@ -191,7 +191,7 @@ def listener() -> Iterator[Listener]:
 @pytest.fixture
 def client() -> FlaskClient:
     settings = Settings(base_uri=BASE, write_token=TOKEN, allow_load=True)
-    app = create_app(settings, KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")]))
+    app = create_app(settings, open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]))
     app.config["TESTING"] = True
     return app.test_client()
 

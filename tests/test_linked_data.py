@@ -21,7 +21,7 @@ from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from tests.conftest import BASE
 from tests.linked_data_support import Server, fixture_app, fixture_graph
 

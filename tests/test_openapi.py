@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from tests.canned_support import TOKEN, fixture_app, fixture_graph, rq
 
 SOLUTION_TYPES = {"application/sparql-results+json", "application/sparql-results+xml", "text/csv",

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from tests.canned_support import TOKEN, fixture_app, fixture_graph
 
 SAVED = """#+ parameters:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, Replica, open_dataset
 from kg.reasoning import ReasoningError, infer
 from kg.reasoning.noise import is_noise
 from kg.settings import Settings
@@ -17,7 +17,7 @@ EX = "http://example.org/family#"
 
 @pytest.fixture(scope="module")
 def family() -> KnowledgeGraph:
-    return KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    return open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
 
 
 def names(rows: list[dict], var: str = "x") -> set[str]:
@@ -91,7 +91,7 @@ def test_unknown_mode_and_engine_are_refused() -> None:
 
 
 def test_changes_bring_the_closure_up_to_date() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
     graph.ensure_reasoned("owlrl")
     cid, dan = ox.NamedNode(EX + "cid"), ox.NamedNode(EX + "dan")
     has_child = ox.NamedNode(EX + "hasChild")
@@ -107,12 +107,12 @@ def test_changes_bring_the_closure_up_to_date() -> None:
 def test_a_merged_replica_answers_like_its_source_and_follows_deltas() -> None:
     from kg.store.oxigraph import OxigraphStore
 
-    source = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
+    source = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "family.ttl")])
     source.ensure_reasoned("owlrl")
     store = OxigraphStore.in_memory()
     for name in source.store.graph_names():
         store.add([ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(name)) for t in source.store.triples(name)])
-    replica = KnowledgeGraph.replica(source.settings, store, ("owlrl",), 0, merged_default=True)
+    replica = Replica(source.settings, store, ("owlrl",), 0, merged_default=True)
     everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
     assert sorted(map(str, replica.select(everything))) == sorted(map(str, source.select(everything)))
     assert len(replica.select(everything)) == len(source.select(everything)), "no triple twice"

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.reasoning import infer
 from kg.reasoning.closure import Closure
 from kg.reasoning.fast import new_engine
@@ -109,7 +109,7 @@ LUBM1_ANSWERS = {1: 4, 2: 0, 3: 6, 4: 34, 5: 719, 6: 7790, 7: 67, 8: 7790, 9: 20
 
 @pytest.mark.skipif(not LUBM.is_dir(), reason="the LUBM material (shared/bench/lubm) is not beside the checkout")
 def test_lubm1_queries_get_the_reference_answers() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(LUBM / "univ-bench.ttl"), RdfSource(LUBM / "lubm1.nt.gz")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(LUBM / "univ-bench.ttl"), RdfSource(LUBM / "lubm1.nt.gz")])
     counts = {n: len(graph.select((LUBM / "queries" / f"q{n:02d}.rq").read_text(), "owlrl")) for n in LUBM1_ANSWERS}
     assert counts == LUBM1_ANSWERS
 
@@ -139,7 +139,7 @@ def test_every_rule_family_fires() -> None:
 
 
 def test_inconsistencies_are_reported_not_raised() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "inconsistent.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "inconsistent.ttl")])
     report = graph.reason("owlrl")
     found = {line.split(":", 1)[0] for line in report.inconsistencies}
     assert found == {"cax-dw", "cls-com", "cls-nothing2", "prp-irp", "prp-asyp", "prp-pdw", "eq-diff1"}
@@ -173,7 +173,7 @@ def test_incremental_insertion_equals_recomputation(mode: str) -> None:
 
 
 def test_apply_changes_grows_the_closure_without_recomputing(knowledge_graph: KnowledgeGraph) -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
     graph.ensure_reasoned("owlrl")
     closure = graph.closure("owlrl")
     ex = "http://example.org/properties#"
@@ -184,7 +184,7 @@ def test_apply_changes_grows_the_closure_without_recomputing(knowledge_graph: Kn
     assert graph.closure("owlrl") is closure, "the closure was grown, not rebuilt"
     inferred_graph = graph.graph_iri("inferred")
     assert ox.Quad(ox.NamedNode(ex + "madrid"), part_of, ox.NamedNode(ex + "world"), ox.NamedNode(inferred_graph)) in delta.added
-    fresh = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
+    fresh = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
     fresh.apply_changes(inserted, [])
     fresh.reason("owlrl")
     assert set(graph.store.triples(inferred_graph)) == set(fresh.store.triples(inferred_graph))
@@ -196,7 +196,7 @@ def test_apply_changes_grows_the_closure_without_recomputing(knowledge_graph: Kn
 
 
 def test_deletion_recomputes_the_closure() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE), [RdfSource(FIXTURES / "rules" / "properties.ttl")])
     graph.ensure_reasoned("owlrl")
     before = graph.closure("owlrl")
     ex = "http://example.org/properties#"
@@ -208,5 +208,5 @@ def test_deletion_recomputes_the_closure() -> None:
 
 
 def test_reference_engine_stays_selectable() -> None:
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE, reasoner="owlrl"), [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(Settings(base_uri=BASE, reasoner="owlrl"), [RdfSource(FIXTURES / "family.ttl")])
     assert graph.reason("owlrl").inferred == len(infer(graph.asserted_triples(), "owlrl", "fast"))

@@ -16,7 +16,7 @@ from rdflib.query import Result
 
 from kg.app import create_app
 from kg.evaluation.pool import WorkerPool
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import FIXTURES
@@ -201,7 +201,7 @@ WHERE { ?person foaf:givenName 'Bill' }"""
 
 
 def family_graph(settings: Settings) -> KnowledgeGraph:
-    graph = KnowledgeGraph.load(settings, [RdfSource(FIXTURES / "family.ttl")])
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     return graph

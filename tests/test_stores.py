@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, Replica, open_dataset
 from kg.settings import Settings, SettingsError, load_settings
 from kg.sources import RdfSource
 from kg.store import (OxigraphStore, PersistentOxigraphStore, RemoteStore, Store, StoreConfigError, StoreError,
@@ -208,7 +208,7 @@ def test_a_directory_that_is_not_a_store_is_not_touched(tmp_path: Path) -> None:
 def _open(tmp_path: Path, *sources: Path, base: str = "http://localhost:8000/") -> tuple[KnowledgeGraph, list[str]]:
     messages: list[str] = []
     settings = Settings(base_uri=base, store=f"oxigraph:{tmp_path / 'store'}")
-    graph = KnowledgeGraph.load(settings, [RdfSource(p) for p in sources], messages.append)
+    graph = open_dataset(settings, [RdfSource(p) for p in sources], messages.append)
     graph.ensure_reasoned("owlrl", messages.append)
     return graph, messages
 
@@ -358,7 +358,7 @@ def test_a_partial_answer_is_refused(slow_endpoint: tuple[str, type[_Slow]]) -> 
 def test_the_endpoint_answers_503_past_the_time_limit_on_a_remote_store(slow_endpoint: tuple[str, type[_Slow]]) -> None:
     url, handler = slow_endpoint
     settings = Settings(base_uri="http://example.org/", store=f"sparql:{url}", query_timeout=0.5)
-    graph = KnowledgeGraph.replica(settings, open_store(settings), ("rdfs", "owlrl"), 0)
+    graph = Replica(settings, open_store(settings), ("rdfs", "owlrl"), 0)
     handler.delay = 3.0
     answer = create_app(settings, graph).test_client().post("/sparql", data={"query": "ASK { ?s ?p ?o }"})
     assert answer.status_code == 503

@@ -10,10 +10,10 @@ import rdflib
 from rdflib import RDF, URIRef
 from rdflib.namespace import SH
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource, shapes_source, shipped_sources
-from kg.validation import ValidationReport, validate
+from kg.dataset.validation import ValidationReport, validate
 from tests.conftest import BASE, FIXTURES
 
 BROKEN = FIXTURES / "content" / "broken.trig"
@@ -28,7 +28,7 @@ def kg(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def broken_report() -> ValidationReport:
     """The shipped files plus the broken fixture, validated."""
-    graph = KnowledgeGraph.load(Settings(base_uri=BASE), shipped_sources() + [RdfSource(BROKEN)])
+    graph = open_dataset(Settings(base_uri=BASE), shipped_sources() + [RdfSource(BROKEN)])
     return validate(graph, shapes_source())
 
 

@@ -24,7 +24,7 @@ from flask.testing import FlaskClient
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.store import open_store
 from tests.conftest import BASE
@@ -60,7 +60,7 @@ def remote_settings(virtuoso_server: Virtuoso) -> Settings:
 def remote_client(remote_settings: Settings) -> FlaskClient:
     """The app over the shipped data kept on Virtuoso (loaded afresh)."""
     open_store(remote_settings).clear()
-    graph = KnowledgeGraph.load(remote_settings)
+    graph = open_dataset(remote_settings)
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     return _app(remote_settings, graph).test_client()
@@ -204,7 +204,7 @@ def relay(virtuoso_server: Virtuoso) -> Iterator[_Relay]:
 def test_a_server_that_goes_down_answers_503_and_recovers_by_itself(relay: _Relay, remote_client: FlaskClient) -> None:
     settings = Settings(base_uri=BASE, store=f"sparql:http://127.0.0.1:{relay.port}/sparql;"
                                              f"http://dba:dba@127.0.0.1:{relay.port}/sparql-auth", write_token=TOKEN)
-    graph = KnowledgeGraph.load(settings)
+    graph = open_dataset(settings)
     client = _app(settings, graph).test_client()
     form = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?x a kg:Person }"}
     assert client.post("/sparql", data=form, headers={"Accept": "text/csv"}).status_code == 200

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from kg.canned.errors import ParameterError
 from kg.canned.model import RESERVED_NAMES, CannedQuery, Parameter, short_iri
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 
 MAX_VALUE_LENGTH = 1000
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")

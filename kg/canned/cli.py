@@ -16,7 +16,7 @@ from kg.canned.errors import CannedError
 from kg.canned.model import CannedQuery
 from kg.canned.run import query_job, trial_run
 from kg.evaluation import InProcessEvaluator
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.reasoning import MODES
 from kg.settings import Settings, SettingsError, load_settings
 from kg.sources import RdfSource, SourceError
@@ -47,7 +47,7 @@ def _progress(ctx: click.Context) -> Callable[[str], None]:
 
 def _graph(ctx: click.Context, settings: Settings, data: tuple[Path, ...], mode: str) -> KnowledgeGraph:
     try:
-        graph = KnowledgeGraph.load(settings, [RdfSource(p) for p in data] or None, _progress(ctx))
+        graph = open_dataset(settings, [RdfSource(p) for p in data] or None, _progress(ctx))
     except SourceError as error:
         raise click.ClickException(str(error)) from None
     graph.ensure_reasoned(mode, _progress(ctx))

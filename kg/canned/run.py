@@ -9,7 +9,7 @@ from kg.canned.checks import explain_engine_error
 from kg.canned.errors import InvalidQuery
 from kg.canned.model import CannedQuery
 from kg.evaluation import Evaluator, Outcome, QueryJob
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 
 
 def run_mode(query: CannedQuery, graph: KnowledgeGraph, reasoning: str | None = None) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from kg.evaluation.job import Outcome, QueryJob, run_job
-from kg.graph import KnowledgeGraph, StoreDelta
+from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.settings import Settings
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rdflib.term import Node
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.sparql.errors import QueryError
 from kg.sparql.formats import GRAPH, SOLUTIONS, answer_kind, format_named, serialize_capped
 from kg.store import StoreError, StoreTimeout

@@ -52,7 +52,7 @@ import pyoxigraph as ox
 
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob
-from kg.graph import KnowledgeGraph, StoreDelta
+from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.sparql.errors import QueryError

@@ -39,7 +39,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.evaluation.job import INTERNAL, Outcome, run_job
-from kg.graph import KnowledgeGraph, StoreDelta
+from kg.dataset import KnowledgeGraph, Replica, StoreDelta
 from kg.settings import Settings
 from kg.store.oxigraph import OxigraphStore
 
@@ -66,7 +66,7 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
     store = OxigraphStore.in_memory()
     store.add(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
-    graph = KnowledgeGraph.replica(settings, store, reasoned, generation, merged_default=True)
+    graph = Replica(settings, store, reasoned, generation, merged_default=True)
     control.send(("ready", os.getpid()))
     doomed: set[int] = set()  # killed workers not collected yet
     while True:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.linked_data.describe import graph_size
 
 
@@ -50,15 +50,15 @@ def _count(graph: KnowledgeGraph, text: str, mode: str) -> int:
 def catalogue(graph: KnowledgeGraph, mode: str) -> Catalogue:
     """Count what the dataset holds under ``mode``."""
     graph.ensure_reasoned(mode)
-    inferred_graph = INFERRED_BY_MODE.get(mode)
+    layout = graph.layout
     result = Catalogue(
         mode,
-        graph_size(graph, graph.graph_iri(ASSERTED), mode),
-        graph_size(graph, graph.graph_iri(inferred_graph), mode) if inferred_graph else 0,
+        graph_size(graph, layout.asserted, mode),
+        graph_size(graph, layout.closure(mode), mode) if mode in layout.closures else 0,
     )
     resources_ns = graph.namespaces.resources
     rows = graph.select(
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph.graph_iri(ASSERTED)}> {{ ?s ?p ?o }} "
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{layout.asserted}> {{ ?s ?p ?o }} "
         f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {Literal(resources_ns).n3()})) }}",
         mode,
     )

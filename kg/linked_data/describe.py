@@ -25,7 +25,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.namespaces import STANDARD_PREFIXES
 from kg.terms import to_ox, to_rdflib
 
@@ -193,8 +193,8 @@ class Describer:
     def __init__(self, graph: KnowledgeGraph, mode: str) -> None:
         self.graph = graph
         self.mode = mode
-        self.asserted = graph.graph_iri(ASSERTED)
-        self.inferred_graphs = {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        self.asserted = graph.layout.asserted
+        self.inferred_graphs = set(graph.layout.closure_graphs)
         self.text_property = URIRef(graph.namespaces.terms + "text")
 
     def _collector(self, keep: frozenset[URIRef] = frozenset()) -> _Collector:
@@ -226,7 +226,7 @@ class Describer:
 
     def _hidden(self, mode: str) -> set[str]:
         """The closures a query under ``mode`` does not see."""
-        return {self.graph.graph_iri(name) for other, name in INFERRED_BY_MODE.items() if other != mode}
+        return set(self.graph.layout.hidden_from_graph_patterns(mode))
 
     # --- existence -------------------------------------------------------
 
@@ -239,7 +239,7 @@ class Describer:
         return iri in self.graph.store.graph_names() or iri in self._graph_modes()
 
     def _graph_modes(self) -> dict[str, str]:
-        return {self.graph.graph_iri(name): mode for mode, name in INFERRED_BY_MODE.items()}
+        return {iri: mode for mode, iri in self.graph.layout.closures.items()}
 
     # --- building blocks -------------------------------------------------
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.dataset import DatasetLayout, KnowledgeGraph
 from kg.linked_data.catalogue import Catalogue
 from kg.linked_data.describe import Description, Triple, generated
 from kg.linked_data.flavours import RDF_FLAVOURS
@@ -55,7 +55,7 @@ def _int(value: int) -> Literal:
 
 
 def void_triples(
-    catalogue: Catalogue, base: str, graph_iri: dict[str, str], vocabularies: list[str], changed: Literal
+    catalogue: Catalogue, base: str, layout: DatasetLayout, vocabularies: list[str], changed: Literal
 ) -> Iterator[Triple]:
     """The VoID description's triples."""
     iris = VoidIris(base)
@@ -87,11 +87,11 @@ def void_triples(
     yield dataset, VOID.properties, _int(len(catalogue.properties))
     yield dataset, VOID.distinctSubjects, _int(catalogue.distinct_subjects)
     yield dataset, VOID.distinctObjects, _int(catalogue.distinct_objects)
-    subsets = [(URIRef(graph_iri[ASSERTED]), catalogue.asserted_triples, "Every asserted triple.")]
-    if catalogue.mode in INFERRED_BY_MODE:
+    subsets = [(URIRef(layout.asserted), catalogue.asserted_triples, "Every asserted triple.")]
+    if catalogue.mode in layout.closures:
         subsets.append(
             (
-                URIRef(graph_iri[INFERRED_BY_MODE[catalogue.mode]]),
+                URIRef(layout.closure(catalogue.mode)),
                 catalogue.inferred_triples,
                 f"The triples the {catalogue.mode} closure adds to the asserted ones.",
             )
@@ -123,8 +123,7 @@ def vocabularies(catalogue: Catalogue, prefixes: dict[str, str]) -> list[str]:
 def describe_dataset(graph: KnowledgeGraph, counts: Catalogue, document: str) -> Description:
     """The VoID description of ``graph`` (counted in ``counts``), as every flavour writes it."""
     base = graph.settings.base_uri
-    graph_iris = {name: graph.graph_iri(name) for name in (ASSERTED, *INFERRED_BY_MODE.values())}
     changed_at = datetime.fromtimestamp(graph.changed_at, tz=UTC).replace(microsecond=0)
     changed = Literal(changed_at.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
-    triples = void_triples(counts, base, graph_iris, vocabularies(counts, graph.namespaces.prefixes()), changed)
+    triples = void_triples(counts, base, graph.layout, vocabularies(counts, graph.namespaces.prefixes()), changed)
     return generated(VoidIris(base).document, "dataset", counts.mode, list(triples), document)

@@ -9,6 +9,7 @@ not bookkeeping (:mod:`kg.reasoning.noise`).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -18,11 +19,24 @@ from kg.reasoning.noise import without_noise
 MODES = ("none", "rdfs", "owlrl")
 ENTAILING_MODES = ("rdfs", "owlrl")
 
-Engine = Callable[[Collection[ox.Triple], str], set[ox.Triple]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A closure engine and what it can do."""
+
+    name: str
+    entailed: Callable[[Collection[ox.Triple], str], set[ox.Triple]]
+    """Every triple entailed by the asserted ones under a mode (asserted and noise included)."""
+    keeps_closure: bool
+    """True if it can keep a :class:`kg.reasoning.closure.Closure`: growth from a delta, one derivation per triple."""
+
+
 #: ``fast`` is our semi-naive materializer (:mod:`kg.reasoning.fast`); ``owlrl`` the reference.
-ENGINES: dict[str, Engine] = {"fast": fast.entailed, "owlrl": owlrl_engine.entailed}
-#: Engines that keep their closure (:class:`kg.reasoning.closure.Closure`): incremental growth, explanations.
-INCREMENTAL_ENGINES = frozenset({"fast"})
+ENGINES: dict[str, Engine] = {
+    "fast": Engine("fast", fast.entailed, keeps_closure=True),
+    "owlrl": Engine("owlrl", owlrl_engine.entailed, keeps_closure=False),
+}
 
 
 class ReasoningError(ValueError):
@@ -47,5 +61,5 @@ def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl") -> 
     """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise."""
     check_mode(mode)
     asserted_set = asserted if isinstance(asserted, (set, frozenset)) else set(asserted)
-    entailed = engine_named(engine)(asserted_set, mode)
+    entailed = engine_named(engine).entailed(asserted_set, mode)
     return set(without_noise(t for t in entailed if t not in asserted_set))

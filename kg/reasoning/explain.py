@@ -2,7 +2,7 @@
 
 The fast engine keeps, for every inferred triple, the first derivation it
 found (a rule and its premises, all known before the triple), so following
-premises always ends at asserted triples.  :func:`explain` turns that record
+premises always ends at asserted triples.  :func:`derivation_tree` turns that record
 into a tree the CLI prints and the web serves as JSON.
 """
 
@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.reasoning.closure import Closure
 from kg.reasoning.fast.terms import Fact
-
-if TYPE_CHECKING:
-    from kg.graph import KnowledgeGraph
 
 #: Largest number of tree nodes spelled out; deeper premises are listed without their own derivations.
 MAX_NODES = 2000
@@ -111,18 +108,3 @@ def derivation_tree(closure: Closure, fact: Fact) -> Derivation:
         return Derivation(triple(f), True, rule, tuple(build(p) for p in premises))
 
     return build(fact)
-
-
-def explain(graph: KnowledgeGraph, triple: ox.Triple, mode: str = "owlrl") -> Derivation | None:
-    """How ``triple`` is entailed under ``mode`` (``owlrl`` or ``rdfs``); ``None`` if it is not.
-
-    An asserted triple comes back as a leaf (``inferred=False``).  The linked-data
-    pages call this next to an inferred fact.
-    """
-    closure = graph.closure(mode)
-    fact = closure.fact(triple)
-    if fact is None or fact not in closure.engine.known:
-        return None
-    if fact not in closure.engine.asserted and fact not in closure.engine.why:
-        return None
-    return derivation_tree(closure, fact)

@@ -19,8 +19,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from kg.sparql.errors import QueryError
-from kg.sparql.results import SOLUTION_WRITERS
-from kg.store.oxigraph import QueryAnswer
+from kg.sparql.results import SOLUTION_WRITERS, QueryAnswer
 
 SOLUTIONS = "solutions"
 GRAPH = "graph"

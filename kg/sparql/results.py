@@ -15,6 +15,9 @@ from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
+#: What evaluating a query gives: solutions, a boolean, or triples (CONSTRUCT/DESCRIBE).
+QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = Sequence[Term | None]
 

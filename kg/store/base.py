@@ -13,9 +13,9 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
+from kg.sparql.results import QueryAnswer
 from kg.store.manifest import Manifest
 
-QueryAnswer = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 Substitutions = Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 
@@ -49,7 +49,7 @@ class StoreTimeout(StoreUnavailable):
 
 
 class Store(Protocol):
-    """What :class:`kg.graph.KnowledgeGraph` needs from where the dataset lives."""
+    """What :class:`kg.dataset.KnowledgeGraph` needs from where the dataset lives."""
 
     kind: str
     """``memory``, ``oxigraph`` or ``sparql``."""

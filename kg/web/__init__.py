@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from kg.evaluation import Evaluator
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.settings import Settings
 
 

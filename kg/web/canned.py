@@ -18,7 +18,7 @@ from kg.canned.run import query_job, trial_run
 from kg.evaluation.job import UNAVAILABLE
 from kg.sparql.errors import QueryError
 from kg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, negotiate_answer
-from kg.sparql.service_description import TRUNCATION_HEADER
+from kg.web.service_description import TRUNCATION_HEADER
 from kg.web import current_evaluator, current_graph, current_settings
 
 blueprint = Blueprint("canned", __name__)

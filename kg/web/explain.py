@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from kg.reasoning.explain import TripleSyntaxError, explain, parse_triple
+from kg.dataset.explain import explain
+from kg.reasoning.explain import TripleSyntaxError, parse_triple
 from kg.web import current_graph
 
 blueprint = Blueprint("explain", __name__)

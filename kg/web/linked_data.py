@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from kg.graph import INFERRED_BY_MODE
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
 from kg.linked_data.describe import Describer, Description
@@ -185,7 +184,7 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
         )
         return render_template("linked_data/ontology.html", page=page)
     if target.kind == "graph":
-        inferred = target.iri in {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        inferred = target.iri in graph.layout.closure_graphs
         return render_template(
             "linked_data/graph.html", page=graph_page(description, labeller, site, explain, given, inferred)
         )

@@ -18,8 +18,8 @@ from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
 from kg.sparql.errors import QueryError
 from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_header, write_graph
 from kg.sparql.protocol import DescriptionRequest, ProtocolError, QueryRequest, UpdateRequest, parse_request
-from kg.sparql.service_description import TRUNCATION_HEADER, describe_service, service_namespace
-from kg.sparql.update import run_update
+from kg.web.service_description import TRUNCATION_HEADER, describe_service, service_namespace
+from kg.evaluation.update import run_update
 from kg.web import current_evaluator, current_graph, current_settings
 from kg.web.errors import error_response
 

@@ -33,7 +33,8 @@ import pyoxigraph as ox
 
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.job import QueryJob
-from kg.graph import ASSERTED, INFERRED_BY_MODE, GraphChange, KnowledgeGraph, StoreDelta, query_error_from
+from kg.dataset import GraphChange, KnowledgeGraph, StoreDelta
+from kg.sparql.syntax import query_error_from
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import Token, tokens
 from kg.sparql.safety import check_update
@@ -109,8 +110,7 @@ def run_update(
     with graph.changing() as change:
         for operation in operations:
             executor.run(operation, change)
-    inferred = frozenset(graph.graph_iri(name) for name in INFERRED_BY_MODE.values())
-    return UpdateReport(len(operations), change.delta, graph.graph_iri(ASSERTED), inferred)
+    return UpdateReport(len(operations), change.delta, graph.layout.asserted, graph.layout.closure_graphs)
 
 
 def _split(text: str) -> Iterator[_Operation]:
@@ -186,8 +186,8 @@ class _Executor:
         self.using_named = using_named
         self.base = graph.settings.base_uri
         self.prefixes = graph.namespaces.prefixes()
-        self.asserted = graph.graph_iri(ASSERTED)
-        self.inferred = {graph.graph_iri(name) for name in INFERRED_BY_MODE.values()}
+        self.asserted = graph.layout.asserted
+        self.inferred = graph.layout.closure_graphs
 
     def run(self, operation: _Operation, change: GraphChange) -> None:
         keyword = operation.keyword

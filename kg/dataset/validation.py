@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyshacl
 import rdflib
 
-from kg.graph import KnowledgeGraph
+from kg.dataset.graph import KnowledgeGraph
 from kg.sources import RdfSource
 from kg.terms import triple_to_rdflib
 

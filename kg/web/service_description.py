@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.graph import ASSERTED, INFERRED_BY_MODE, KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.sparql.formats import RESULT_FORMATS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -98,8 +98,8 @@ def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, fed
     default_size = sum(_count(graph, name) for name in graph.default_graph(settings.default_reasoning))
     add(default_graph, VOID + "triples", ox.Literal(str(default_size), datatype=iri(XSD + "integer")))
     add(default_graph, SD + "entailmentRegime", iri(REGIMES[settings.default_reasoning]))
-    regime_of = {graph.graph_iri(name): REGIMES[mode] for mode, name in INFERRED_BY_MODE.items()}
-    regime_of[graph.graph_iri(ASSERTED)] = REGIMES["none"]
+    regime_of = {iri: REGIMES[mode] for mode, iri in graph.layout.closures.items()}
+    regime_of[graph.layout.asserted] = REGIMES["none"]
     for name in graph.store.graph_names():
         size = _count(graph, name)
         if not size:

@@ -1,0 +1,150 @@
+"""Changes of the asserted data: the steps of one transaction, their exact net delta, the closures brought along.
+
+Every step is recorded exactly (only quads that were present are removed, only
+absent ones added), so that it can be undone, and replayed elsewhere as a
+:class:`StoreDelta` (the worker replicas do).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg.dataset.closures import Closures
+from kg.dataset.layout import DatasetLayout
+from kg.sparql.errors import QueryError
+from kg.store import Store
+
+
+@dataclass(frozen=True)
+class StoreDelta:
+    """An exact change of the store, closures included: ``removed`` quads go, then ``added`` quads come.
+
+    ``generation`` is the dataset's generation once the change is applied; replicas replay deltas in order.
+    """
+
+    removed: tuple[ox.Quad, ...]
+    added: tuple[ox.Quad, ...]
+    generation: int
+
+
+class GraphChange:
+    """The steps of one transaction on the asserted data (see :meth:`KnowledgeGraph.changing`)."""
+
+    def __init__(self, store: Store, layout: DatasetLayout, generation: int) -> None:
+        self._store = store
+        self._layout = layout
+        self._generation = generation
+        self._steps: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
+        self.delta = StoreDelta((), (), generation)
+        """The committed change, closures included (set once the transaction commits)."""
+
+    @property
+    def has_steps(self) -> bool:
+        """True if any step was applied (even one that changed nothing)."""
+        return bool(self._steps)
+
+    def apply(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> None:
+        """Delete ``deleted`` then insert ``inserted`` (default graph = ``asserted``), keeping ``asserted`` the union."""
+        asserted = ox.NamedNode(self._layout.asserted)
+        computed = self._layout.closure_graphs
+        inserted, deleted = list(inserted), list(deleted)
+        for quad in (*inserted, *deleted):
+            if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in computed:
+                raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
+        holders = _Holders(self._store)
+        named_removals = {q for q in deleted if not _addresses(q, asserted) and holders.has(q)}
+        removals = list(named_removals)
+        for quad in deleted:
+            in_asserted = ox.Quad(quad.subject, quad.predicate, quad.object, asserted)
+            if not holders.has(in_asserted) or in_asserted in removals:
+                continue
+            if _addresses(quad, asserted):
+                removals.append(in_asserted)
+                continue
+            remaining = {g for g in holders.graphs(quad.triple) if g not in computed and g != asserted.value}
+            if not {g for g in remaining if ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(g)) not in named_removals}:
+                removals.append(in_asserted)
+        removed = set(removals)
+        additions: list[ox.Quad] = []
+        for quad in inserted:
+            for target in {ox.Quad(quad.subject, quad.predicate, quad.object, asserted), ox.Quad(*quad.triple, quad.graph_name)}:
+                absent = not holders.has(target) or target in removed  # once the removals are done
+                if not isinstance(target.graph_name, ox.DefaultGraph) and absent and target not in additions:
+                    additions.append(target)
+        self._store.apply(removals, additions)  # one store transaction: a crash leaves all of this step or none
+        self._steps.append((removals, additions))
+
+    def pending(self) -> StoreDelta:
+        """The net change of the steps so far, not committed yet (closures not included)."""
+        removed, added = self.net()
+        return StoreDelta(tuple(removed), tuple(added), self._generation)
+
+    def net(self) -> tuple[dict[ox.Quad, None], dict[ox.Quad, None]]:
+        """(quads removed, quads added) by all the steps together, in order."""
+        removed: dict[ox.Quad, None] = {}
+        added: dict[ox.Quad, None] = {}
+        for removals, additions in self._steps:
+            for quad in removals:
+                if added.pop(quad, 0) == 0:
+                    removed[quad] = None
+            for quad in additions:
+                if removed.pop(quad, 0) == 0:
+                    added[quad] = None
+        return removed, added
+
+    def bring_closures(
+        self, closures: Closures, stale: Sequence[str], removed: dict[ox.Quad, None], added: dict[ox.Quad, None]
+    ) -> None:
+        """Bring the ``stale`` closures up to date with the net change, adding the closure graphs' own changes.
+
+        A change that only adds asserted triples grows kept closures from them; any other recomputes.
+        """
+        asserted = self._layout.asserted
+        grown_only = not any(q.graph_name.value == asserted for q in removed)
+        new_asserted = [q.triple for q in added if q.graph_name.value == asserted]
+        for mode in stale:
+            name = ox.NamedNode(self._layout.closure(mode))
+            grown = closures.grow(mode, new_asserted) if grown_only else None
+            if grown is not None:
+                removed.update((ox.Quad(*t, name), None) for t in grown[0])
+                added.update((ox.Quad(*t, name), None) for t in grown[1])
+                continue
+            before = set(self._store.triples(name.value))
+            closures.compute(mode, _quiet)
+            after = set(self._store.triples(name.value))
+            removed.update((ox.Quad(*t, name), None) for t in before - after)
+            added.update((ox.Quad(*t, name), None) for t in after - before)
+
+    def undo(self) -> None:
+        """Take back every step, newest first (closures are the caller's)."""
+        for removals, additions in reversed(self._steps):
+            self._store.apply(additions, removals)
+        self._steps.clear()
+
+
+def _quiet(_message: str) -> None:
+    """A progress sink that discards messages."""
+
+
+def _addresses(quad: ox.Quad, asserted: ox.NamedNode) -> bool:
+    """True if ``quad`` is in the default graph or in ``asserted`` (the same thing for changes)."""
+    return isinstance(quad.graph_name, ox.DefaultGraph) or quad.graph_name == asserted
+
+
+class _Holders:
+    """Which named graphs hold a triple, asked once per triple."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._cache: dict[ox.Triple, set[str]] = {}
+
+    def graphs(self, triple: ox.Triple) -> set[str]:
+        if triple not in self._cache:
+            self._cache[triple] = set(self._store.graphs_containing(triple))
+        return self._cache[triple]
+
+    def has(self, quad: ox.Quad) -> bool:
+        return isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in self.graphs(quad.triple)

@@ -1,0 +1,130 @@
+"""Closure orchestration: which modes' closure graphs are current, computing them, growing them from a delta.
+
+The engine is asked what it can do (:attr:`kg.reasoning.Engine.keeps_closure`):
+one that keeps its closure is given the asserted triples once and then grows
+the closure from inserted triples; another recomputes from the asserted graph.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kg import reasoning
+from kg.dataset.layout import DatasetLayout
+from kg.reasoning.closure import Closure
+from kg.store import Store
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReasoningReport:
+    """What computing one closure did."""
+
+    mode: str
+    asserted: int
+    inferred: int
+    seconds: float
+    inconsistencies: tuple[str, ...] = ()
+    """What the engine found contradicting the ontology (engines that keep a closure), one line each."""
+
+
+class Closures:
+    """The closure graphs of one dataset: which are current, and the engine's kept closures."""
+
+    def __init__(self, store: Store, layout: DatasetLayout, engine: str) -> None:
+        self._store = store
+        self._layout = layout
+        self.engine = reasoning.engine_named(engine)
+        self._current: set[str] = set()
+        self._kept: dict[str, Closure] = {}
+
+    @property
+    def current(self) -> frozenset[str]:
+        """The modes whose closure graph is up to date."""
+        return frozenset(self._current)
+
+    def is_current(self, mode: str) -> bool:
+        """True if ``mode`` needs no closure (``none``) or its closure graph is up to date."""
+        return mode == "none" or mode in self._current
+
+    def trust(self, modes: Iterable[str]) -> None:
+        """Take the stored closure graphs of ``modes`` as up to date (a persistent store recorded them so)."""
+        self._current.update(modes)
+
+    def invalidate(self) -> None:
+        """The asserted data changed outside a transaction (a load): every closure must be computed again."""
+        self._current.clear()
+        self._kept.clear()
+
+    def invalidate_kept(self) -> None:
+        """The closure graphs were changed from outside (a replayed delta): kept closures no longer match them."""
+        self._kept.clear()
+
+    def begin_change(self) -> list[str]:
+        """A transaction is committing: every closure graph is stale until grown or recomputed.
+
+        Kept closures stay, to be grown from the change.  Returns the modes that were current.
+        """
+        stale = sorted(self._current)
+        self._current.clear()
+        return stale
+
+    def compute(self, mode: str, progress: Progress) -> ReasoningReport:
+        """Compute ``mode``'s closure from the asserted graph and store what it adds in its closure graph."""
+        reasoning.check_mode(mode)
+        progress(f"reasoning ({mode}, engine {self.engine.name}) ...")
+        started = time.perf_counter()
+        target = self._layout.closure(mode)
+        problems: tuple[str, ...] = ()
+        if self.engine.keeps_closure:
+            closure = self._closure_of_asserted(mode)
+            additions = closure.additions()
+            self._store.replace_graph(target, ())
+            self._store.add_ntriples(target, closure.ntriples(additions))
+            self._kept[mode] = closure
+            asserted, inferred = closure.asserted_count, len(additions)
+            problems = tuple(closure.describe(i) for i in closure.engine.inconsistencies)
+        else:
+            triples = set(self._store.triples(self._layout.asserted))
+            entailed = reasoning.infer(triples, mode, self.engine.name)
+            self._store.replace_graph(target, entailed)
+            asserted, inferred = len(triples), len(entailed)
+        self._current.add(mode)
+        report = ReasoningReport(mode, asserted, inferred, time.perf_counter() - started, problems)
+        progress(f"reasoned ({mode}): {report.inferred:,} inferred from {report.asserted:,} asserted in {report.seconds:.2f} s")
+        for problem in problems:
+            progress(f"inconsistent ({mode}): {problem}")
+        return report
+
+    def kept(self, mode: str) -> Closure:
+        """``mode``'s closure with its derivations (computed now, from the asserted graph, if not kept)."""
+        reasoning.check_mode(mode)
+        if mode not in self._kept:
+            self._kept[mode] = self._closure_of_asserted(mode)
+        return self._kept[mode]
+
+    def grow(self, mode: str, triples: Sequence[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
+        """Extend ``mode``'s kept closure from newly asserted ``triples`` (semi-naive, from the delta).
+
+        Returns the triples taken out of and put into the closure graph, or ``None``
+        when no closure is kept for ``mode`` (then it must be computed again).
+        """
+        closure = self._kept.get(mode)
+        if closure is None or not self.engine.keeps_closure:
+            return None
+        now_asserted, fresh = closure.grow(triples)
+        target = self._layout.closure(mode)
+        gone = list(closure.engine.terms.triples(now_asserted))
+        self._store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)
+        self._store.add_ntriples(target, closure.ntriples(fresh))
+        self._current.add(mode)
+        return gone, list(closure.engine.terms.triples(fresh))
+
+    def _closure_of_asserted(self, mode: str) -> Closure:
+        """A new closure of the asserted graph (crossing as N-Triples text, never a Python object per triple)."""
+        return Closure.of_ntriples(mode, self._store.dump_ntriples(self._layout.asserted))

@@ -1,0 +1,66 @@
+"""The dataset's graphs: where asserted triples live, one closure graph per entailment mode, what ``GRAPH`` sees.
+
+Graph IRIs are under ``<base>graph/``:
+
+* ``asserted`` — the default graph of the loaded data;
+* ``inferred`` — what the OWL 2 RL closure adds (``reasoning=owlrl``);
+* ``inferred-rdfs`` — what the RDFS closure adds (``reasoning=rdfs``);
+* every other graph is a named graph of the data, under its own name.
+
+A query's default graph is ``asserted`` plus the closure graph of its mode.
+Closure graphs never repeat an asserted triple, so that union has no duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.namespaces import ProjectNamespaces
+
+#: The local name of each entailing mode's closure graph.
+CLOSURE_GRAPH_NAMES = {"owlrl": "inferred", "rdfs": "inferred-rdfs"}
+ASSERTED_NAME = "asserted"
+
+
+@dataclass(frozen=True)
+class DatasetLayout:
+    """The IRIs of the bookkeeping graphs of a dataset minted under one base IRI."""
+
+    asserted: str
+    """The graph that holds the default graph's asserted triples."""
+    closures: dict[str, str]
+    """Entailing mode → the graph holding what its closure adds."""
+
+    @classmethod
+    def under(cls, base_uri: str) -> DatasetLayout:
+        """The layout of a dataset whose IRIs are minted under ``base_uri``."""
+        namespaces = ProjectNamespaces(base_uri)
+        return cls(
+            namespaces.graph(ASSERTED_NAME),
+            {mode: namespaces.graph(name) for mode, name in CLOSURE_GRAPH_NAMES.items()},
+        )
+
+    def closure(self, mode: str) -> str:
+        """The closure graph of entailing ``mode``."""
+        return self.closures[mode]
+
+    @property
+    def closure_graphs(self) -> frozenset[str]:
+        """Every closure graph: computed by the reasoner, never written by users."""
+        return frozenset(self.closures.values())
+
+    @property
+    def bookkeeping_graphs(self) -> frozenset[str]:
+        """The graphs that are not named graphs of the data: ``asserted`` and the closures."""
+        return self.closure_graphs | {self.asserted}
+
+    def default_graph(self, mode: str) -> list[str]:
+        """The graphs whose union is the default graph under ``mode``."""
+        graphs = [self.asserted]
+        if mode in self.closures:
+            graphs.append(self.closures[mode])
+        return graphs
+
+    def hidden_from_graph_patterns(self, mode: str) -> frozenset[str]:
+        """The graphs ``GRAPH ?g`` must not see under ``mode``: the closures of the other modes."""
+        return frozenset(iri for other, iri in self.closures.items() if other != mode)
