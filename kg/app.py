@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote_to_bytes
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.dataset import KnowledgeGraph, open_dataset
@@ -19,6 +22,7 @@ def create_app(
     """Build the web application over ``graph`` (loaded and reasoned from ``settings`` if not given).
 
     Queries are answered by ``evaluator`` (``kg serve`` passes its worker pool); by default in-process.
+    The routes are served under the path of ``KG_BASE_URI`` (``/sparql``, or ``/kg/sparql`` for ``…/kg/``).
     """
     from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
@@ -44,7 +48,47 @@ def create_app(
     app.register_blueprint(linked_data.blueprint)
     app.register_blueprint(explain.blueprint)
     _log_requests(app)
+    _serve_under(app, settings.base_path)
     return app
+
+
+OUTSIDE_PREFIX = "kg.outside_prefix"
+"""WSGI environ key set on a request whose path is not under the base IRI's path (answered 404)."""
+
+
+class PathPrefix:
+    """WSGI middleware serving an application under ``prefix`` (such as ``/kg``), as a reverse proxy forwards it.
+
+    It moves the prefix from ``PATH_INFO`` to ``SCRIPT_NAME``, so routes match and ``url_for`` links carry
+    the prefix; a request outside it is marked with :data:`OUTSIDE_PREFIX` for the application to refuse.
+    A server that sets ``SCRIPT_NAME`` to the prefix itself is left alone.
+    """
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        script_name, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
+        if script_name.rstrip("/") != self.prefix:  # not mounted at the prefix by the server already
+            if path == self.prefix or path.startswith(self.prefix + "/"):
+                environ["SCRIPT_NAME"], environ["PATH_INFO"] = script_name + self.prefix, path[len(self.prefix):]
+            else:
+                environ[OUTSIDE_PREFIX] = True
+        return self.app(environ, start_response)
+
+
+def _serve_under(app: Flask, base_path: str) -> None:
+    """Serve ``app`` under ``base_path`` (``/kg/``) when it is not ``/``; every other path is 404."""
+    prefix = unquote_to_bytes(base_path.rstrip("/")).decode("latin-1")  # as WSGI gives PATH_INFO
+    if not prefix:
+        return
+    app.wsgi_app = PathPrefix(app.wsgi_app, prefix)  # type: ignore[method-assign]
+
+    @app.before_request
+    def refuse_outside_prefix() -> None:
+        if request.environ.get(OUTSIDE_PREFIX):
+            abort(404, f"nothing is served outside {base_path} (the path of KG_BASE_URI); try {base_path}")
 
 
 def _store_failure(error: StoreError) -> Response:

@@ -15,14 +15,17 @@ from kg.canned.cli import queries as canned_queries
 from kg.dataset import KnowledgeGraph, open_dataset
 from kg.sparql.errors import QueryError
 from kg.reasoning import MODES
-from kg.settings import Settings, SettingsError, load_settings
-from kg.store import StoreError, parse_store_spec
+from kg.settings import REASONERS, Settings, SettingsError, load_settings
+from kg.store import StoreError
 from kg.sources import RdfSource, SourceError, shapes_source
 from kg.sparql.formats import answer_kind, format_named, formats_for, serialize
 from kg.sparql.table import render_table
 
 CLI_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
 STORE_HELP = "Store: memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL] [KG_STORE, default memory]."
+#: The flag that sets each setting a flag can set (the others come from ``KG_*`` variables only).
+FLAGS = {"base_uri": "--base-uri", "store": "--store", "reasoner": "--reasoner", "default_reasoning": "--reasoning",
+         "host": "--host", "port": "--port", "workers": "--workers", "data_files": "--data"}
 
 
 def _progress(message: str) -> None:
@@ -30,11 +33,13 @@ def _progress(message: str) -> None:
 
 
 def _settings(ctx: click.Context, **flags: Any) -> Settings:
-    """Settings from this invocation's flags over the environment."""
+    """Settings from this invocation's flags over the environment; a bad one ends the command (exit 2) saying why."""
     merged = {k: v for k, v in {**ctx.obj, **flags}.items() if not k.startswith("_")}
     try:
         return load_settings(merged)
     except SettingsError as error:
+        if error.field in FLAGS and merged.get(error.field) not in (None, ()):
+            raise click.BadParameter(str(error), param_hint=f"'{FLAGS[error.field]}'") from None
         raise click.UsageError(str(error)) from None
 
 
@@ -80,7 +85,7 @@ def data_option(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.group(cls=_Commands)
 @click.option("--base-uri", help="Base IRI of minted resources and ontology terms [KG_BASE_URI].")
 @click.option("--store", help=STORE_HELP)
-@click.option("--reasoner", help="Engine computing closures [KG_REASONER].")
+@click.option("--reasoner", help=f"Engine computing closures: {', '.join(REASONERS)} [KG_REASONER, default fast].")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress of loading and reasoning.")
 @click.pass_context
 def main(ctx: click.Context, base_uri: str | None, store: str | None, reasoner: str | None, verbose: bool) -> None:
@@ -246,7 +251,7 @@ def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], sh
     from kg.dataset.bulk_load import load_files
 
     settings = _settings(ctx)
-    if parse_store_spec(settings.store).kind == "memory":
+    if settings.store_spec.kind == "memory":
         raise click.UsageError(
             "kg load needs a store that outlives the command (the memory store is rebuilt by every process): "
             "use --store oxigraph:PATH or --store sparql:URL (KG_STORE); to serve files from memory, use kg serve --data FILE"

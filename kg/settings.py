@@ -1,26 +1,100 @@
 """One typed settings object: CLI flags over ``KG_*`` environment variables over defaults.
 
 Nothing else in the project reads ``os.environ``; the CLI builds a
-:class:`Settings` with :func:`load_settings` and hands it down.
+:class:`Settings` with :func:`load_settings` and hands it down.  Every value is
+checked when the object is built: a bad one is a :class:`SettingsError` naming
+the setting and what it accepts, never a failure later on.
+
+This is the ground floor of the package: it imports nothing else from ``kg``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import math
 import os
+import re
+import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 from typing import Any, get_type_hints
 
-from kg.store.spec import StoreConfigError, parse_store_spec
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REASONING_MODES = ("none", "rdfs", "owlrl")
+"""Entailments a query may see (``KG_DEFAULT_REASONING``, ``reasoning=``)."""
+REASONERS = ("fast", "owlrl")
+"""Closure engines (``KG_REASONER``): :data:`kg.reasoning.ENGINES` registers one under each of these names."""
+STORE_FORMS = "memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL]"
+"""The accepted forms of ``KG_STORE``."""
+
+_CREDENTIALS = re.compile(r"://[^/@\s;]*@")
+_NOT_IN_IRI = re.compile(r"[\s<>\"{}|\\^`]")
+_HOST_NAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9])?")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 class SettingsError(ValueError):
-    """A setting has a value that cannot be used (named in the message)."""
+    """A setting has a value that cannot be used; the message names it and says what it accepts."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+        """The :class:`Settings` field at fault."""
+
+
+class StoreConfigError(SettingsError):
+    """``KG_STORE`` names a store kind that does not exist or is malformed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "store")
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    """A parsed ``KG_STORE`` value."""
+
+    kind: str
+    """``memory``, ``oxigraph`` or ``sparql``."""
+    path: Path | None = None
+    query_url: str | None = None
+    update_url: str | None = None
+    """Where updates go; the query URL when not given (one endpoint serving both, as SPARQL 1.1 allows)."""
+
+
+def parse_store_spec(text: str) -> StoreSpec:
+    """Parse ``text``; a :class:`StoreConfigError` saying what is wrong and the accepted forms otherwise."""
+    value = text.strip()
+    kind, colon, argument = value.partition(":")
+    if value == "memory":
+        return StoreSpec("memory")
+    if kind == "oxigraph" and colon:
+        if not argument.strip():
+            raise StoreConfigError(f"KG_STORE={text!r}: oxigraph: needs the directory of the store, e.g. oxigraph:/var/lib/ipkg/store")
+        return StoreSpec("oxigraph", path=Path(argument.strip()))
+    if kind == "sparql" and colon:
+        query_url, _, update_url = argument.partition(";")
+        query_url, update_url = query_url.strip(), update_url.strip() or query_url.strip()
+        for role, url in (("query", query_url), ("update", update_url)):
+            _check_store_url(text, role, url)
+        return StoreSpec("sparql", query_url=query_url, update_url=update_url)
+    raise StoreConfigError(f"KG_STORE={_redacted(text)!r} is not a store; use {STORE_FORMS}")
+
+
+def _check_store_url(text: str, role: str, url: str) -> None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreConfigError(
+            f"KG_STORE={_redacted(text)!r}: the {role} URL {_redacted(url)!r} is not an http(s) URL; "
+            "use sparql:QUERY_URL[;UPDATE_URL], e.g. sparql:http://127.0.0.1:8890/sparql"
+        )
+
+
+def _redacted(text: str) -> str:
+    """``text`` with every ``user:password@`` in it hidden."""
+    return _CREDENTIALS.sub("://***@", text)
 
 
 @dataclass(frozen=True)
@@ -28,7 +102,8 @@ class Settings:
     """Everything configurable about ipkg, with safe defaults for a public endpoint."""
 
     base_uri: str = ""
-    """Base under which data, ontology terms and graphs are minted (``KG_BASE_URI``).
+    """Base under which data, ontology terms and graphs are minted (``KG_BASE_URI``): an absolute http(s) IRI
+    ending with ``/``.  Its path (``/`` or a prefix such as ``/kg/``) is where the app serves its routes.
 
     Empty means ``http://localhost:<port>/``, so that with default settings every
     minted IRI dereferences on the locally started server."""
@@ -73,9 +148,9 @@ class Settings:
     workers: int = 2
     """Query-evaluation worker processes of ``kg serve`` (``KG_WORKERS``)."""
     max_workers: int = 32
-    """Most query workers ``kg serve`` runs at once (``KG_MAX_WORKERS``; at least ``KG_WORKERS``): while queries
-    wait for a worker the pool grows up to this, so short queries are not held up behind long ones. Each worker
-    holds a copy of the dataset in memory; extra ones idle for a minute are stopped."""
+    """Most query workers ``kg serve`` runs at once (``KG_MAX_WORKERS``; taken as ``KG_WORKERS`` when lower): while
+    queries wait for a worker the pool grows up to this, so short queries are not held up behind long ones. Each
+    worker holds a replica of the dataset in memory; extra ones idle for a minute are stopped."""
     threads: int = 32
     """HTTP threads of ``kg serve`` (``KG_THREADS``)."""
     queries_dir: Path = PROJECT_ROOT / "instance" / "queries"
@@ -84,30 +159,75 @@ class Settings:
     """RDF files to serve instead of the shipped ontology and data (``KG_DATA``, os.pathsep-separated)."""
 
     def __post_init__(self) -> None:
+        for name, kind in _field_types().items():
+            _check_type(name, getattr(self, name), kind)
+        if isinstance(self.query_timeout, int):
+            object.__setattr__(self, "query_timeout", float(self.query_timeout))
+        if not 1 <= self.port <= 65535:
+            raise _rejected("port", self.port)
         if not self.base_uri:
             object.__setattr__(self, "base_uri", f"http://localhost:{self.port}/")
-        if not self.base_uri.endswith(("/", "#")):
-            raise SettingsError(f"KG_BASE_URI must end with '/' or '#': {self.base_uri!r}")
-        if "://" not in self.base_uri:
-            raise SettingsError(f"KG_BASE_URI must be an absolute IRI: {self.base_uri!r}")
+        if not _is_base_iri(self.base_uri):
+            raise _rejected("base_uri", self.base_uri)
+        parse_store_spec(self.store)
+        if self.write_token is not None and not re.fullmatch(r"[!-~]+", self.write_token):
+            raise _rejected("write_token", self.write_token, "is empty or holds a space, a control or a non-ASCII character")
+        if not (math.isfinite(self.query_timeout) and self.query_timeout > 0):
+            raise _rejected("query_timeout", self.query_timeout)
+        for name, kind in _field_types().items():
+            if kind is int and name != "port" and getattr(self, name) < 1:
+                raise _rejected(name, getattr(self, name))
         if self.default_reasoning not in REASONING_MODES:
-            raise SettingsError(
-                f"KG_DEFAULT_REASONING must be one of {', '.join(REASONING_MODES)}: {self.default_reasoning!r}"
-            )
-        try:
-            parse_store_spec(self.store)
-        except StoreConfigError as error:
-            raise SettingsError(str(error)) from None
-        if self.query_timeout <= 0:
-            raise SettingsError(f"KG_QUERY_TIMEOUT must be positive: {self.query_timeout!r}")
-        for name in ("workers", "max_workers", "threads", "max_result_rows", "max_request_bytes", "max_query_length",
-                     "max_nesting_depth", "max_operators", "max_triple_patterns", "max_values_rows"):
-            if getattr(self, name) < 1:
-                raise SettingsError(f"{env_name(name)} must be at least 1: {getattr(self, name)!r}")
+            raise _rejected("default_reasoning", self.default_reasoning)
+        if self.reasoner not in REASONERS:
+            raise _rejected("reasoner", self.reasoner)
+        if not _is_host(self.host):
+            raise _rejected("host", self.host)
+        if self.queries_dir.exists() and not self.queries_dir.is_dir():
+            raise _rejected("queries_dir", self.queries_dir, f"is {str(self.queries_dir)!r}, which is not a directory")
+        for path in self.data_files:
+            if not path.is_file():
+                raise _rejected("data_files", self.data_files, f"names {str(path)!r}, which is not a file")
+
+    @property
+    def store_spec(self) -> StoreSpec:
+        """``store`` parsed: what kind of store, and where."""
+        return parse_store_spec(self.store)
+
+    @property
+    def base_path(self) -> str:
+        """The path of the base IRI, ending with ``/``: ``/`` or a prefix such as ``/kg/``, where the app is served."""
+        return urllib.parse.urlsplit(self.base_uri).path
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and validated)."""
         return dataclasses.replace(self, **changes)
+
+
+_ACCEPTED: dict[str, str] = {
+    "base_uri": "an absolute http(s) IRI ending with '/', without query or fragment, "
+                "e.g. https://kg.example.org/ or https://example.org/kg/",
+    "store": STORE_FORMS,
+    "write_token": "a token of visible ASCII characters, without spaces (unset: read-only)",
+    "query_timeout": "a positive number of seconds, e.g. 10 or 2.5",
+    "port": "a port number from 1 to 65535",
+    "default_reasoning": "one of " + ", ".join(REASONING_MODES),
+    "reasoner": "one of " + ", ".join(REASONERS),
+    "host": "a host name or IP address to listen on, e.g. 127.0.0.1, 0.0.0.0, localhost or [::1]",
+    "queries_dir": "a directory (created when a query is first saved)",
+    "data_files": f"existing RDF files, separated by {os.pathsep!r}",
+}
+"""What each setting accepts, as error messages say it; the others are whole numbers of at least 1 or switches."""
+
+
+def _accepted(field_name: str) -> str:
+    """What the setting ``field_name`` accepts, in words."""
+    kind = _field_types()[field_name]
+    if field_name in _ACCEPTED:
+        return _ACCEPTED[field_name]
+    if kind is bool:
+        return "one of " + ", ".join(_TRUE + _FALSE[:-1])
+    return "a whole number of at least 1"
 
 
 def env_name(field_name: str) -> str:
@@ -115,16 +235,70 @@ def env_name(field_name: str) -> str:
     return "KG_DATA" if field_name == "data_files" else "KG_" + field_name.upper()
 
 
+def _rejected(name: str, value: Any, problem: str | None = None) -> SettingsError:
+    """The error for setting ``name`` holding ``value``: what is wrong (its value, by default) and what it accepts."""
+    problem = problem or f"is {value!r}"
+    return SettingsError(f"{env_name(name)} {problem}; use {_accepted(name)}", name)
+
+
+@cache
+def _field_types() -> dict[str, Any]:
+    """Each field's name and declared type, in declaration order."""
+    hints = get_type_hints(Settings)
+    return {spec.name: hints[spec.name] for spec in fields(Settings)}
+
+
+def _check_type(name: str, value: Any, kind: Any) -> None:
+    """Raise a :class:`SettingsError` unless ``value`` has the type the field ``name`` declares."""
+    if kind is bool:
+        ok = isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif kind is Path:
+        ok = isinstance(value, Path)
+    elif kind == tuple[Path, ...]:
+        ok = isinstance(value, tuple) and all(isinstance(part, Path) for part in value)
+    elif kind == (str | None):
+        ok = value is None or isinstance(value, str)
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        raise _rejected(name, value, f"is a {type(value).__name__}")
+
+
+def _is_base_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute http(s) IRI ending with ``/``, without query, fragment or spaces."""
+    try:
+        parts = urllib.parse.urlsplit(text)
+        _ = parts.port  # a port that is not a number raises ValueError
+    except ValueError:
+        return False
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and parts.path.endswith("/")
+            and "?" not in text and "#" not in text and not _NOT_IN_IRI.search(text))
+
+
+def _is_host(text: str) -> bool:
+    """Whether ``text`` is a host name, an IPv4 address or a bracketed IPv6 address (``[::1]``)."""
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            ipaddress.IPv6Address(text[1:-1])
+        except ValueError:
+            return False
+        return True
+    return bool(_HOST_NAME.fullmatch(text))
+
+
 def _convert(name: str, raw: Any, kind: Any) -> Any:
+    """``raw`` (an environment variable's or a flag's text) as the field's type; other values as they are."""
     if not isinstance(raw, str):
         return raw
     try:
         if kind is bool:
             lowered = raw.strip().lower()
-            if lowered in ("1", "true", "yes", "on"):
-                return True
-            if lowered in ("0", "false", "no", "off", ""):
-                return False
+            if lowered in _TRUE or lowered in _FALSE:
+                return lowered in _TRUE
             raise ValueError(raw)
         if kind is int:
             return int(raw)
@@ -138,22 +312,23 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
             return raw or None
         return raw
     except ValueError:
-        raise SettingsError(f"{env_name(name)} has an invalid value: {raw!r}") from None
+        raise _rejected(name, raw) from None
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from defaults, then ``environ`` (``KG_*``), then ``overrides`` (CLI flags).
 
     ``None`` values in ``overrides`` mean "not given" and leave the lower layer alone.
+    A value that cannot be used is a :class:`SettingsError` naming the setting and what it accepts.
     """
     environ = os.environ if environ is None else environ
-    hints = get_type_hints(Settings)
+    kinds = _field_types()
     values: dict[str, Any] = {}
-    for spec in fields(Settings):
-        if env_name(spec.name) in environ:
-            values[spec.name] = _convert(spec.name, environ[env_name(spec.name)], hints[spec.name])
+    for name, kind in kinds.items():
+        if env_name(name) in environ:
+            values[name] = _convert(name, environ[env_name(name)], kind)
     for name, value in (overrides or {}).items():
         if value is None or (name == "data_files" and not value):
             continue
-        values[name] = _convert(name, value, hints[name])
+        values[name] = _convert(name, value, kinds[name])
     return Settings(**values)

@@ -7,16 +7,11 @@ and, for the stores that outlive the process, record what they hold.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from kg.settings import Settings, StoreConfigError, StoreSpec, parse_store_spec
 from kg.store.base import Store, StoreError, StoreTimeout, StoreUnavailable
 from kg.store.oxigraph import OxigraphStore
 from kg.store.persistent import PersistentOxigraphStore
 from kg.store.remote import RemoteStore
-from kg.store.spec import StoreConfigError, StoreSpec, parse_store_spec
-
-if TYPE_CHECKING:
-    from kg.settings import Settings
 
 __all__ = [
     "OxigraphStore", "PersistentOxigraphStore", "RemoteStore", "Store", "StoreConfigError", "StoreError",
