@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kg.app import create_app
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.linked_data_support import FIXTURE_FILES
@@ -35,7 +35,7 @@ def _hrefs(page: str) -> list[str]:
 @pytest.fixture(scope="module")
 def app() -> Flask:
     settings = Settings(base_uri=BASE)
-    graph = KnowledgeGraph.load(settings, [RdfSource(p) for p in FIXTURE_FILES])
+    graph = open_dataset(settings, [RdfSource(p) for p in FIXTURE_FILES])
     for mode in ("rdfs", "owlrl"):
         graph.ensure_reasoned(mode)
     application = create_app(settings, graph)
@@ -122,5 +122,5 @@ def test_kg_serve_answers_under_the_base_path_only(server: LiveServer) -> None:
 
 def test_the_prefix_is_taken_from_the_base_iri_as_clients_encode_it() -> None:
     settings = Settings(base_uri="http://localhost:8000/caf%C3%A9/")
-    application = create_app(settings, KnowledgeGraph.load(settings, [RdfSource(FIXTURE_FILES[0])]))
+    application = create_app(settings, open_dataset(settings, [RdfSource(FIXTURE_FILES[0])]))
     assert application.test_client().get("/caf%C3%A9" + ASK).status_code == 200

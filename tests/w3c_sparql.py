@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -32,7 +33,7 @@ import rdflib
 from flask import Flask
 from rdflib.namespace import RDF
 
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from kg.sparql.lexer import tokens
@@ -280,7 +281,7 @@ def settings_for(test: W3CTest) -> Settings:
 
 def build_graph(settings: Settings, nquads: Path) -> KnowledgeGraph:
     """Our knowledge graph over one N-Quads file: the one place that builds a graph from files."""
-    return KnowledgeGraph.load(settings, [RdfSource(nquads)])
+    return open_dataset(settings, [RdfSource(nquads)])
 
 
 # -- answers ----------------------------------------------------------------------
@@ -550,8 +551,9 @@ def run_endpoint(test: W3CTest) -> Answer:
     """The answer of ``POST /sparql`` (form: ``query``, ``reasoning=none``) on our app over the test's graph."""
     form = query_form(test.query_text)
     accept = N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else SOLUTIONS_JSON
+    endpoint = urlsplit(settings_for(test).base_uri).path + "sparql"  # the app serves under its base IRI's path
     response = app_for(test).test_client().post(
-        "/sparql", data={"query": test.query_text, "reasoning": "none"}, headers={"Accept": accept})
+        endpoint, data={"query": test.query_text, "reasoning": "none"}, headers={"Accept": accept})
     if response.status_code != 200:
         raise RunError(f"/sparql answered {response.status_code}: {response.get_data(as_text=True)[:500]}")
     return _parse_output(response.get_data(), form)
