@@ -62,7 +62,8 @@ class RdfSource:
         """Stream the file's quads, resolving relative IRIs against ``base_iri``."""
         try:
             with self.open() as stream:
-                yield from ox.parse(stream, format=self.format, base_iri=base_iri)
+                # Each document's blank nodes are its own: the same label in two files names two nodes.
+                yield from ox.parse(stream, format=self.format, base_iri=base_iri, rename_blank_nodes=True)
         except SyntaxError as error:
             raise SourceError(f"{self.path}: {describe_syntax_error(error)}") from None
         except (OSError, EOFError) as error:

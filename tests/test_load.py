@@ -25,7 +25,8 @@ def _files(folder: Path) -> list[Path]:
         handle.write(f"<{EX}ada> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{EX}Professor> .\n")
         handle.write(f'<{EX}ada> <http://www.w3.org/2000/01/rdf-schema#label> "Ada Lovelace"@en .\n')
     quads = folder / "courses.trig"
-    quads.write_text(f"<{EX}courses> {{ <{EX}bea> <{EX}teaches> <{EX}logic> . }}\n")
+    # A source graph (declared so in the default graph, class relative to the base): its triple is asserted too.
+    quads.write_text(f"<{EX}courses> a <ontology#SourceGraph> . <{EX}courses> {{ <{EX}bea> <{EX}teaches> <{EX}logic> . }}\n")
     jsonld = folder / "rooms.jsonld"
     jsonld.write_text(json.dumps({"@id": f"{EX}logic", f"{EX}room": [{"@value": "B12"}]}))
     rdfxml = folder / "extra.rdf"
@@ -46,7 +47,7 @@ def test_every_format_is_loaded_and_reasoned_once(tmp_path: Path) -> None:
     files = _files(tmp_path)
     done = kg("load", "--store", store, "--data", FAMILY, *map(str, files))
     assert done.returncode == 0, done.stderr
-    assert "loaded 5 files into the store at" in done.stdout and "7 new asserted triples" in done.stdout
+    assert "loaded 5 files into the store at" in done.stdout and "8 new asserted triples" in done.stdout
     assert "checking people.nt.gz" in done.stderr and "loading people.nt.gz" in done.stderr  # progress bars
     assert done.stderr.count("reasoned (owlrl)") == 1 and done.stderr.count("reasoned (rdfs)") == 1
     teachers = f"?t a <{EX}Teacher>"

@@ -3,8 +3,7 @@
 One test per runnable W3C test and path (``cli::sparql11/aggregates/agg01``, ``sparql::…``); see
 ``tests/w3c_sparql.py`` for the manifests, datasets and how answers compare.  Known failures are
 ``xfail(strict=True)``, so that one that starts passing is noticed: :data:`EXPECTED_FAILURES` are the engine's
-(pyoxigraph alone fails them too), :data:`DATASET_SEMANTICS_FAILURES` are ours (our dataset layout departs from
-SPARQL's; being fixed).  The suites are looked for at ``../shared/conformance/sparql`` from the repository root:
+(pyoxigraph alone fails them too); ours are none (the dataset follows SPARQL 1.1's dataset semantics).  The suites are looked for at ``../shared/conformance/sparql`` from the repository root:
 without them the tests are skipped, or fail on CI.
 """
 
@@ -65,39 +64,6 @@ EXPECTED_FAILURES: dict[str, str] = {
         ":s :p? ?o on an empty dataset: no row, though the zero-length path binds ?o to :s",
 }
 
-_SEES_ASSERTED = "GRAPH ?g sees the asserted graph"
-_SEES_UNION = "GRAPH ?g sees the asserted graph, which holds the named graphs' triples too (either fix alone is enough)"
-_COPIED = "named-graph data copied into the default graph"
-_BOTH = "GRAPH ?g sees the asserted graph, and named-graph data is copied into the default graph"
-
-#: Our own failures: the dataset departs from SPARQL's (``<base>graph/asserted`` is the default graph and holds
-#: every named graph's triples too, and GRAPH ?g sees it).  Which fix each needs was found by evaluating the test
-#: with pyoxigraph over a store laid out with one departure, the other, and both.
-DATASET_SEMANTICS_FAILURES: dict[str, str] = {
-    "sparql10/algebra/join-combo-2": _BOTH,
-    "sparql10/optional/dawg-optional-complex-2": _SEES_UNION,
-    "sparql10/optional/dawg-optional-complex-3": _SEES_UNION,
-    "sparql10/optional/dawg-optional-complex-4": _SEES_UNION,
-    "sparql10/graph/dawg-graph-02": _COPIED,
-    "sparql10/graph/dawg-graph-03": _SEES_UNION,
-    "sparql10/graph/dawg-graph-04": _SEES_ASSERTED,
-    "sparql10/graph/dawg-graph-05": _COPIED,
-    "sparql10/graph/dawg-graph-06": _SEES_ASSERTED,
-    "sparql10/graph/dawg-graph-07": _BOTH,
-    "sparql10/graph/dawg-graph-08": _BOTH,
-    "sparql10/graph/dawg-graph-09": _BOTH,
-    "sparql10/graph/dawg-graph-10b": _BOTH,
-    "sparql10/graph/dawg-graph-11": _BOTH,
-    "sparql10/graph/graph-empty": _SEES_ASSERTED,
-    "sparql11/property-path/pp06": _SEES_UNION,
-    "sparql11/property-path/pp07": _SEES_UNION,
-    "sparql11/subquery/subquery01": _SEES_UNION,
-    "sparql11/subquery/subquery03": _SEES_UNION,
-    "sparql11/subquery/subquery04": _SEES_ASSERTED,
-    "sparql11/subquery/subquery05": _SEES_UNION,
-    "sparql11/subquery/subquery07": _SEES_UNION,
-}
-
 RUNNABLE = 494
 """Runnable tests of the two manifests (502 query-evaluation tests, 8 of them need an ``mf:requires`` feature)."""
 PATHS = ("cli", "sparql")
@@ -113,7 +79,7 @@ def _params() -> list[object]:
     params: list[object] = []
     for path in PATHS:
         for test in TESTS:
-            reason = EXPECTED_FAILURES.get(test.id) or DATASET_SEMANTICS_FAILURES.get(test.id)
+            reason = EXPECTED_FAILURES.get(test.id)
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             params.append(pytest.param(path, test, id=f"{path}::{test.id}", marks=marks))
     return params
@@ -132,8 +98,7 @@ def test_suites_are_read() -> None:
     ids = {test.id for test in TESTS}
     assert len(TESTS) == RUNNABLE
     assert len(ids) == len(TESTS)
-    assert not (set(EXPECTED_FAILURES) | set(DATASET_SEMANTICS_FAILURES)) - ids
-    assert not set(EXPECTED_FAILURES) & set(DATASET_SEMANTICS_FAILURES)
+    assert not set(EXPECTED_FAILURES) - ids
 
 
 @pytest.mark.parametrize(("path", "test"), _params())

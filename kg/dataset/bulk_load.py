@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from tqdm import tqdm
 
 from kg.dataset.graph import KnowledgeGraph
+from kg.dataset.source_graphs import assert_source_graphs
 from kg.reasoning import ENTAILING_MODES
 from kg.sources import RdfSource, SourceError, describe_syntax_error
 from kg.store import StoreError
@@ -64,6 +65,7 @@ def load_files(graph: KnowledgeGraph, paths: Sequence[Path], progress: Progress,
     for source in sources:
         with _reading(source, "loading", show_bars) as stream:
             store.bulk_load(asserted, stream, source.format, base)
+    assert_source_graphs(store, graph.layout, graph.namespaces)
     graph.mark_stale()
     store.optimize()
     graph.record.add_loaded(stamps)

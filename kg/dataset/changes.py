@@ -14,6 +14,8 @@ import pyoxigraph as ox
 
 from kg.dataset.closures import Closures
 from kg.dataset.layout import DatasetLayout
+from kg.dataset.source_graphs import source_graphs
+from kg.namespaces import ProjectNamespaces
 from kg.sparql.errors import QueryError
 from kg.store import Store
 
@@ -33,9 +35,10 @@ class StoreDelta:
 class GraphChange:
     """The steps of one transaction on the asserted data (see :meth:`KnowledgeGraph.changing`)."""
 
-    def __init__(self, store: Store, layout: DatasetLayout, generation: int) -> None:
+    def __init__(self, store: Store, layout: DatasetLayout, namespaces: ProjectNamespaces, generation: int) -> None:
         self._store = store
         self._layout = layout
+        self._namespaces = namespaces
         self._generation = generation
         self._steps: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
         self.delta = StoreDelta((), (), generation)
@@ -47,8 +50,14 @@ class GraphChange:
         return bool(self._steps)
 
     def apply(self, inserted: Iterable[ox.Quad], deleted: Iterable[ox.Quad]) -> None:
-        """Delete ``deleted`` then insert ``inserted`` (default graph = ``asserted``), keeping ``asserted`` the union."""
+        """Delete ``deleted`` then insert ``inserted`` (default graph = ``asserted``).
+
+        A quad of a named graph changes that graph only, unless the graph is a source graph
+        (:mod:`kg.dataset.source_graphs`): then ``asserted`` gains its triple, and loses it
+        when no other source graph still holds it.
+        """
         asserted = ox.NamedNode(self._layout.asserted)
+        asserting = source_graphs(self._store, self._layout, self._namespaces)
         computed = self._layout.closure_graphs
         inserted, deleted = list(inserted), list(deleted)
         for quad in (*inserted, *deleted):
@@ -64,13 +73,18 @@ class GraphChange:
             if _addresses(quad, asserted):
                 removals.append(in_asserted)
                 continue
-            remaining = {g for g in holders.graphs(quad.triple) if g not in computed and g != asserted.value}
+            if quad.graph_name.value not in asserting:
+                continue
+            remaining = {g for g in holders.graphs(quad.triple) if g in asserting}
             if not {g for g in remaining if ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(g)) not in named_removals}:
                 removals.append(in_asserted)
         removed = set(removals)
         additions: list[ox.Quad] = []
         for quad in inserted:
-            for target in {ox.Quad(quad.subject, quad.predicate, quad.object, asserted), ox.Quad(*quad.triple, quad.graph_name)}:
+            targets = {ox.Quad(*quad.triple, quad.graph_name)}
+            if _addresses(quad, asserted) or quad.graph_name.value in asserting:
+                targets.add(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
+            for target in targets:
                 absent = not holders.has(target) or target in removed  # once the removals are done
                 if not isinstance(target.graph_name, ox.DefaultGraph) and absent and target not in additions:
                     additions.append(target)

@@ -1,9 +1,9 @@
 """The knowledge graph: a store holding the dataset, its closures kept apart, SPARQL answered per entailment mode.
 
 The layout of the graphs is :mod:`kg.dataset.layout`'s.  A query's default graph
-is ``asserted`` plus the closure graph of its mode, and ``GRAPH`` sees every
-graph but the closures of other modes, unless the query (``FROM``) or the
-protocol (``default-graph-uri``) names its own dataset.  Opening a dataset is
+is ``asserted`` plus the closure graph of its mode, and ``GRAPH`` sees the data's
+named graphs, unless the query (``FROM``) or the protocol (``default-graph-uri``)
+names its own dataset.  Opening a dataset is
 :func:`kg.dataset.opening.open_dataset`'s job; this module is the running dataset.
 """
 
@@ -51,7 +51,7 @@ class KnowledgeGraph:
         self.record = DatasetRecord(store, settings.base_uri, settings.reasoner)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[StoreDelta], None]] = []
-        self._named_graphs: dict[str, list[str]] = {}
+        self._named_graphs: list[str] | None = None
         self.generation = 0
         """Grows by one with every committed change (see :meth:`changing`)."""
         self.changed_at = time.time()
@@ -85,11 +85,11 @@ class KnowledgeGraph:
         subscriber gets the exact :class:`StoreDelta`; on an exception every step is undone.
         """
         with self._lock:
-            change = GraphChange(self.store, self.layout, self.generation)
+            change = GraphChange(self.store, self.layout, self.namespaces, self.generation)
             stale: list[str] = []
             try:
                 yield change
-                self._named_graphs.clear()
+                self.forget_graph_names()
                 removed, added = change.net()
                 if not removed and not added:
                     if change.has_steps:
@@ -106,7 +106,7 @@ class KnowledgeGraph:
                     listener(change.delta)
             except BaseException:
                 change.undo()
-                self._named_graphs.clear()
+                self.forget_graph_names()
                 for mode in stale:
                     self.closures.compute(mode, _quiet)
                 self.flush()
@@ -129,13 +129,13 @@ class KnowledgeGraph:
         """Trust the stored closure graphs of ``modes`` as up to date (a persistent store recorded them so)."""
         with self._lock:
             self.closures.trust(modes)
-            self._named_graphs.clear()
+            self.forget_graph_names()
 
     def mark_stale(self) -> None:
         """The asserted data changed outside a transaction (a load): every closure must be recomputed."""
         with self._lock:
             self.closures.invalidate()
-            self._named_graphs.clear()
+            self.forget_graph_names()
             self.changed_at = time.time()
 
     # -- closures -----------------------------------------------------------------
@@ -148,7 +148,7 @@ class KnowledgeGraph:
         """Compute the closure of ``mode`` and store what it adds in that mode's closure graph."""
         with self._lock:
             report = self.closures.compute(mode, progress)
-            self._named_graphs.clear()
+            self.forget_graph_names()
             self.flush()
             return report
 
@@ -171,13 +171,16 @@ class KnowledgeGraph:
         """The graphs that make up the default graph under entailment ``mode``."""
         return self.layout.default_graph(mode)
 
-    def named_graphs(self, mode: str) -> list[str]:
-        """The graphs ``GRAPH`` can see under ``mode``."""
+    def named_graphs(self) -> list[str]:
+        """The data's named graphs: what ``GRAPH ?g`` ranges over (never a bookkeeping graph)."""
         with self._lock:
-            if mode not in self._named_graphs:
-                hidden = self.layout.hidden_from_graph_patterns(mode)
-                self._named_graphs[mode] = [g for g in self.store.graph_names() if g not in hidden]
-            return self._named_graphs[mode]
+            if self._named_graphs is None:
+                self._named_graphs = [g for g in self.store.graph_names() if self.layout.is_named_graph_of_the_data(g)]
+            return self._named_graphs
+
+    def forget_graph_names(self) -> None:
+        """Graphs may have appeared or gone: list them again when next asked."""
+        self._named_graphs = None
 
     def check_mode(self, reasoning_mode: str | None) -> str:
         """The entailment mode to use (the default when ``None``); a ``QueryError`` if unknown."""
@@ -210,7 +213,7 @@ class KnowledgeGraph:
         elif has_dataset_clause(text):
             default_graph = named_graphs = None
         else:
-            default_graph, named_graphs = self.default_graph(mode), self.named_graphs(mode)
+            default_graph, named_graphs = self.default_graph(mode), self.named_graphs()
             if "graph" not in text.lower():
                 # Only GRAPH reaches named graphs; without it the engine's faster whole-store path is exact.
                 named_graphs = None

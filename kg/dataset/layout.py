@@ -2,12 +2,16 @@
 
 Graph IRIs are under ``<base>graph/``:
 
-* ``asserted`` — the default graph of the loaded data;
+* ``asserted`` — the default graph of the data (and the triples of its source
+  graphs, :mod:`kg.dataset.source_graphs`);
 * ``inferred`` — what the OWL 2 RL closure adds (``reasoning=owlrl``);
 * ``inferred-rdfs`` — what the RDFS closure adds (``reasoning=rdfs``);
 * every other graph is a named graph of the data, under its own name.
 
-A query's default graph is ``asserted`` plus the closure graph of its mode.
+A query's default graph is ``asserted`` plus the closure graph of its mode;
+``GRAPH ?g`` ranges over the data's named graphs only (SPARQL 1.1's dataset):
+the bookkeeping graphs are reached by name, with ``FROM``/``FROM NAMED`` or the
+protocol's dataset parameters, or through the ``reasoning`` switch.
 Closure graphs never repeat an asserted triple, so that union has no duplicates.
 """
 
@@ -61,6 +65,6 @@ class DatasetLayout:
             graphs.append(self.closures[mode])
         return graphs
 
-    def hidden_from_graph_patterns(self, mode: str) -> frozenset[str]:
-        """The graphs ``GRAPH ?g`` must not see under ``mode``: the closures of the other modes."""
-        return frozenset(iri for other, iri in self.closures.items() if other != mode)
+    def is_named_graph_of_the_data(self, iri: str) -> bool:
+        """True if ``iri`` is one of the data's named graphs, not a bookkeeping graph."""
+        return iri not in self.bookkeeping_graphs

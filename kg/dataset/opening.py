@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from kg.dataset.bulk_load import load_files
 from kg.dataset.graph import KnowledgeGraph
+from kg.dataset.source_graphs import assert_source_graphs
 from kg.settings import Settings
 from kg.sources import RdfSource, SourceError, describe_syntax_error, shipped_sources
 from kg.store import Store, StoreError, open_store
@@ -101,6 +102,7 @@ def _open(graph: KnowledgeGraph, sources: Sequence[RdfSource], progress: Progres
 def _build(graph: KnowledgeGraph, sources: Sequence[RdfSource], progress: Progress) -> None:
     stamps = tuple(SourceStamp.of(source.path) for source in sources) if graph.store.persistent else ()
     add_sources(graph, sources, progress)
+    assert_source_graphs(graph.store, graph.layout, graph.namespaces)
     graph.record.built_from(stamps)
     graph.flush()
 
@@ -131,7 +133,10 @@ def _unrebuildable(recorded: Manifest) -> str:
 
 
 def add_sources(graph: KnowledgeGraph, sources: Iterable[RdfSource], progress: Progress = _quiet) -> int:
-    """Parse and add ``sources``; returns the number of quads read.  Closures become stale."""
+    """Parse and add ``sources``; returns the number of quads read.  Closures become stale.
+
+    Default-graph triples go to ``asserted``, named graphs stay named; each file's blank nodes are its own.
+    """
     asserted = ox.NamedNode(graph.layout.asserted)
     total = 0
     for source in sources:
@@ -141,14 +146,14 @@ def add_sources(graph: KnowledgeGraph, sources: Iterable[RdfSource], progress: P
             total += count
             progress(f"loaded {source.path} ({count:,} triples, {time.perf_counter() - started:.2f} s)")
             continue
-        batch: list[ox.Quad] = []
-        for quad in source.quads(graph.settings.base_uri):
-            batch.append(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
-            if not isinstance(quad.graph_name, ox.DefaultGraph):
-                batch.append(quad)
+        batch = [
+            ox.Quad(quad.subject, quad.predicate, quad.object, asserted)
+            if isinstance(quad.graph_name, ox.DefaultGraph) else quad
+            for quad in source.quads(graph.settings.base_uri)
+        ]
         graph.store.add(batch)
         graph.mark_stale()
-        count = sum(1 for q in batch if q.graph_name == asserted)
+        count = len(batch)
         total += count
         progress(f"loaded {source.path} ({count:,} triples, {time.perf_counter() - started:.2f} s)")
     return total

@@ -48,7 +48,7 @@ class Replica(KnowledgeGraph):
             if self._merged is not None:
                 self._merge(delta, self._merged)
             self.closures.invalidate_kept()
-            self._named_graphs.clear()
+            self.forget_graph_names()
             self.generation = delta.generation
             self.changed_at = time.time()
 

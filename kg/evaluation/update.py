@@ -362,7 +362,7 @@ class _Executor:
             default, named = using, using_named
         else:
             default = [with_graph or self.asserted]
-            named = self.graph.named_graphs("none")
+            named = self.graph.named_graphs()
         job = QueryJob(select, "none", tuple(default or ()), tuple(named), solutions_format="json", graph_format=None)
         outcome = self.evaluator.evaluate(job, change.pending())
         if not outcome.ok:
@@ -445,7 +445,7 @@ class _Executor:
         """The graphs ``CLEAR``/``DROP`` empties (``DEFAULT`` is ``asserted``; ``NAMED`` and ``ALL`` spare the closures)."""
         if target == "DEFAULT":
             return [self.asserted]
-        changeable = [name for name in self.graph.named_graphs("none") if name not in self.inferred]
+        changeable = [name for name in self.graph.named_graphs() if name not in self.inferred]
         if target == "ALL":
             return list(dict.fromkeys([self.asserted, *changeable]))
         if target == "NAMED":

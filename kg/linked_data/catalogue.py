@@ -53,12 +53,12 @@ def catalogue(graph: KnowledgeGraph, mode: str) -> Catalogue:
     layout = graph.layout
     result = Catalogue(
         mode,
-        graph_size(graph, layout.asserted, mode),
-        graph_size(graph, layout.closure(mode), mode) if mode in layout.closures else 0,
+        graph_size(graph, layout.asserted),
+        graph_size(graph, layout.closure(mode)) if mode in layout.closures else 0,
     )
     resources_ns = graph.namespaces.resources
     rows = graph.select(
-        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{layout.asserted}> {{ ?s ?p ?o }} "
+        f"SELECT DISTINCT ?s FROM <{layout.asserted}> WHERE {{ ?s ?p ?o "
         f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {Literal(resources_ns).n3()})) }}",
         mode,
     )

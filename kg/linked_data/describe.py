@@ -226,7 +226,7 @@ class Describer:
 
     def _hidden(self, mode: str) -> set[str]:
         """The closures a query under ``mode`` does not see."""
-        return set(self.graph.layout.hidden_from_graph_patterns(mode))
+        return {iri for other, iri in self.graph.layout.closures.items() if other != mode}
 
     # --- existence -------------------------------------------------------
 
@@ -341,10 +341,10 @@ class Describer:
         content_mode = self._graph_modes().get(iri, self.mode)
         if content_mode != "none":
             self.graph.ensure_reasoned(content_mode)
-        size = graph_size(self.graph, iri, content_mode)
+        size = graph_size(self.graph, iri)
         collector = self._collector(frozenset({topic}))
         if size <= GRAPH_CONTENT_CAP:
-            rows = self._select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", content_mode, g=topic)
+            rows = self._graph_rows("GRAPH ?g { ?s ?p ?o }", content_mode, g=topic)
             collector.add_rows(rows)
             self._outgoing(collector, [row["o"] for row in rows if isinstance(row["o"], BNode)])
         self._outgoing(collector, [topic])
@@ -401,12 +401,9 @@ class Describer:
         return Description(URIRef(iri), "schemes", self.mode, collector.facts())
 
 
-def graph_size(graph: KnowledgeGraph, iri: str, mode: str) -> int:
-    """Number of triples in the named graph ``iri`` (seen under ``mode``, which must not hide it)."""
-    rows = graph.select(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", mode, bindings={"g": URIRef(iri)}
-    )
-    return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
+def graph_size(graph: KnowledgeGraph, iri: str) -> int:
+    """Number of triples in the graph ``iri`` of the store (a named graph of the data or a bookkeeping graph)."""
+    return graph.store.count(iri)
 
 
 def generated(topic: URIRef, kind: str, mode: str, triples: Iterable[Triple], document: str) -> Description:

@@ -294,7 +294,7 @@ def graph_page(
         source=source,
         size=description.graph_size or 0,
         triples=triples,
-        content_query=sparql_link(site, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{topic}> {{ ?s ?p ?o }} }}"),
+        content_query=sparql_link(site, f"SELECT ?s ?p ?o FROM NAMED <{topic}> WHERE {{ GRAPH <{topic}> {{ ?s ?p ?o }} }}"),
         formats=format_links(site, str(topic), reasoning_param),
         inferred=inferred_graph,
     )

@@ -86,21 +86,20 @@ class OxigraphStore:
         self._store.load(stream, format=fmt, base_iri=base_iri, to_graph=ox.NamedNode(graph))
 
     def bulk_load(self, graph: str, stream: IO[bytes], fmt: ox.RdfFormat, base_iri: str) -> None:
-        """Stream a validated document in without holding it in memory: triples into ``graph``; quads into their
-        own graphs and ``graph`` (default-graph quads into ``graph`` only).  Not atomic: validate first."""
+        """Stream a validated document in without holding it in memory: default-graph triples into ``graph``,
+        named graphs into their own; the document's blank nodes are its own.  Not atomic: validate first."""
         self._before_write()
         target = ox.NamedNode(graph)
         if fmt not in QUAD_FORMATS:
             self._store.bulk_load(stream, format=fmt, base_iri=base_iri, to_graph=target)
             return
 
-        def with_asserted_copies() -> Iterator[ox.Quad]:
-            for quad in ox.parse(stream, format=fmt, base_iri=base_iri):
-                yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
-                if not isinstance(quad.graph_name, ox.DefaultGraph):
-                    yield quad
+        def placed() -> Iterator[ox.Quad]:
+            for quad in ox.parse(stream, format=fmt, base_iri=base_iri, rename_blank_nodes=True):
+                default = isinstance(quad.graph_name, ox.DefaultGraph)
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, target) if default else quad
 
-        self._store.bulk_extend(with_asserted_copies())
+        self._store.bulk_extend(placed())
 
     def dump_ntriples(self, graph: str) -> str:
         """Named graph ``graph`` as canonical N-Triples text, one triple per line."""

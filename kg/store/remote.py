@@ -314,14 +314,13 @@ class RemoteStore:
         self.add(quads)
 
     def bulk_load(self, graph: str, stream: IO[bytes], fmt: ox.RdfFormat, base_iri: str) -> None:
-        """Stream a validated document in, chunk by chunk (quads also go to their own graphs)."""
+        """Stream a validated document in, chunk by chunk (default-graph triples into ``graph``, named graphs kept)."""
         target = ox.NamedNode(graph)
 
         def quads() -> Iterator[ox.Quad]:
-            for quad in ox.parse(stream, format=fmt, base_iri=base_iri):
-                yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
-                if fmt in QUAD_FORMATS and not isinstance(quad.graph_name, ox.DefaultGraph):
-                    yield quad
+            for quad in ox.parse(stream, format=fmt, base_iri=base_iri, rename_blank_nodes=True):
+                default = isinstance(quad.graph_name, ox.DefaultGraph)
+                yield ox.Quad(quad.subject, quad.predicate, quad.object, target) if default else quad
 
         self.add(quads())
 

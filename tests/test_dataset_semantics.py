@@ -1,0 +1,53 @@
+"""The dataset a query sees follows SPARQL 1.1's: the default graph is the data's, named graphs stay named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.dataset import KnowledgeGraph, open_dataset
+from kg.settings import Settings
+from kg.sources import RdfSource
+from tests.conftest import BASE
+
+EX = "http://example.org/ds#"
+
+
+def _graph(tmp_path: Path, *documents: tuple[str, str]) -> KnowledgeGraph:
+    paths = []
+    for name, text in documents:
+        path = tmp_path / name
+        path.write_text(text)
+        paths.append(RdfSource(path))
+    return open_dataset(Settings(base_uri=BASE), paths)
+
+
+def test_named_graph_data_is_not_in_the_default_graph_and_graph_sees_only_named_graphs(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, ("data.trig", f"<{EX}a> <{EX}p> 1 . <{EX}g> {{ <{EX}b> <{EX}p> 2 }}\n"))
+    for mode in ("none", "rdfs", "owlrl"):
+        default = graph.select(f"SELECT ?s WHERE {{ ?s <{EX}p> ?o }}", mode)
+        assert [str(row["s"]) for row in default] == [EX + "a"], mode
+        named = graph.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", mode)
+        assert [str(row["g"]) for row in named] == [EX + "g"], mode
+
+
+def test_a_declared_source_graph_also_asserts_its_triples(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, ("data.trig", f"<{EX}g> a <ontology#SourceGraph> . <{EX}g> {{ <{EX}b> <{EX}p> 2 }}\n"))
+    assert graph.ask(f"ASK {{ <{EX}b> <{EX}p> 2 }}", "none")
+    assert graph.ask(f"ASK {{ GRAPH <{EX}g> {{ <{EX}b> <{EX}p> 2 }} }}", "none")
+
+
+def test_blank_nodes_of_two_files_stay_apart(tmp_path: Path) -> None:
+    for suffix in ("trig", "ttl"):
+        graph = _graph(tmp_path, (f"one.{suffix}", f"_:b <{EX}p> 1 .\n"), (f"two.{suffix}", f"_:b <{EX}p> 2 .\n"))
+        rows = graph.select(f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{EX}p> ?o }}", "none")
+        assert int(rows[0]["n"]) == 2, suffix
+
+
+def test_the_shipped_article_is_in_the_default_graph_and_its_passages_are_named_graphs(
+    knowledge_graph: KnowledgeGraph,
+) -> None:
+    graphs = {str(row["g"]) for row in knowledge_graph.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")}
+    assert graphs and all(g.startswith(BASE + "graph/source/") for g in graphs)
+    assert BASE + "graph/source/p01" in graphs
+    people = knowledge_graph.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a kg:Person }", "none")
+    assert int(people[0]["n"]) == 16
