@@ -168,7 +168,7 @@ def main() -> None:
 
         data = [source.path for source in shipped_sources()] + [labelled]
         env = {"KG_QUERY_TIMEOUT": f"{arguments.time_limit:g}", "KG_WRITE_TOKEN": TOKEN,
-               "KG_QUERIES_DIR": str(directory / "queries")}
+               "KG_QUERIES_DIR": str(directory / "queries"), "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")}
         with live_server(directory, *data, env=env) as server:
             truth = expected_count(server)
             app_before, total_before, processes_before = memory_mb(server)
@@ -229,5 +229,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

@@ -27,10 +27,7 @@ sys.path.insert(0, str(ROOT))
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import os  # noqa: E402
-import signal  # noqa: E402
-import socket  # noqa: E402
 import statistics  # noqa: E402
-import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
@@ -38,6 +35,8 @@ from collections.abc import Iterator, Sequence  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from urllib.parse import quote  # noqa: E402
+
+from tests.live_server import free_port, server_process  # noqa: E402
 
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -78,40 +77,14 @@ class Cell:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000 if ordered else float("nan")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running(name: str, command: Sequence[str], port: int, endpoint: str, env: dict[str, str] | None = None) -> Iterator[None]:
-    """Start a server in its own session, wait until its endpoint answers, stop the whole session after."""
-    log = tempfile.NamedTemporaryFile(prefix=f"bench-{name}-", suffix=".log", delete=False)
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{name} exited; see {log.name}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", f"{endpoint}?query=" + quote("ASK {}"), headers={"Accept": "application/sparql-results+json"})
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{name} did not start; see {log.name}")
-            time.sleep(0.2)
+    """Run a server (:func:`server_process`: clean environment, own session) until its endpoint answers; stop it after."""
+    handle, log = tempfile.mkstemp(prefix=f"bench-{name}-", suffix=".log")
+    os.close(handle)
+    with server_process(name, command, port, f"{endpoint}?query=" + quote("ASK {}"), Path(log), env=env,
+                        headers={"Accept": "application/sparql-results+json"}, timeout=300, stop_seconds=20):
         yield
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def load(name: str, port: int, endpoint: str, concurrency: int, seconds: float) -> Cell:

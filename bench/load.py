@@ -33,7 +33,6 @@ import argparse
 import os
 import random
 import resource
-import signal
 import socket
 import subprocess
 import sys
@@ -51,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import process_stats  # noqa: E402
+from tests.live_server import free_port, process_stats, server_process  # noqa: E402
 
 PREFIXES = (
     "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
@@ -131,12 +130,6 @@ class ServerSpec:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def server_specs(dataset: Dataset, competitors_python: Path, oxigraph_dir: Path, time_limit: float,
                  explosive: bool) -> list[ServerSpec]:
     """The three servers, each as a command template with ``{port}``.
@@ -166,55 +159,27 @@ class RunningServer:
 
 @contextmanager
 def running(spec: ServerSpec, log_dir: Path) -> Iterator[RunningServer]:
-    """Start ``spec`` in its own session, wait until it answers, then stop the whole session (and wait for it)."""
+    """Run ``spec`` (:func:`server_process`: clean environment, own session) until it answers, then stop it."""
     port = free_port()
     command = [part.replace("{port}", str(port)) for part in spec.command]
-    log = (log_dir / f"{spec.name.replace(' ', '-')}-{port}.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **spec.env},
-                               start_new_session=True, cwd=ROOT)
-    server = RunningServer(spec, port, process)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{spec.name} exited with {process.returncode}; see {log.name}")
-            try:
-                if exchange(port, get_request(spec.endpoint, "ASK {}", SELECT_ACCEPT), 5.0)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"{spec.name} did not start; see {log.name}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        stop_session(process)
-        log.close()
-
-
-def stop_session(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server's session, SIGKILL what is left after a few seconds, and reap it."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        pass
-    except ProcessLookupError:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+    log = log_dir / f"{spec.name.replace(' ', '-')}-{port}.log"
+    with server_process(spec.name, command, port, get_path(spec.endpoint, "ASK {}"), log, env=spec.env,
+                        headers={"Accept": SELECT_ACCEPT}, cwd=ROOT, timeout=300, stop_seconds=10) as process:
+        yield RunningServer(spec, port, process)
     time.sleep(0.5)  # let killed query processes leave the CPU before the next cell
 
 
 # -- the client --------------------------------------------------------------------------------------------
 
 
+def get_path(endpoint: str, query: str) -> str:
+    """The path of a GET request for ``query``."""
+    return f"{endpoint}?query={quote(query, safe='')}"
+
+
 def get_request(endpoint: str, query: str, accept: str) -> bytes:
     """One GET request for ``query`` (HTTP/1.1, keep-alive)."""
-    return (f"GET {endpoint}?query={quote(query, safe='')} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    return (f"GET {get_path(endpoint, query)} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Accept: {accept}\r\nConnection: keep-alive\r\n\r\n").encode("ascii")
 
 
@@ -281,15 +246,6 @@ class Connection:
         except ConnectionResetError:
             found, self.buffer = self.buffer, b""
             return found
-
-
-def exchange(port: int, request: bytes, timeout: float) -> tuple[int, bytes]:
-    """One request on a fresh connection."""
-    connection = Connection(port, timeout)
-    try:
-        return connection.exchange(request)
-    finally:
-        connection.close()
 
 
 @dataclass

@@ -15,7 +15,7 @@ from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 
 if TYPE_CHECKING:
-    from tests.linked_data_support import Server
+    from tests.live_server import LiveServer
     from tests.virtuoso import Virtuoso
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -52,11 +52,13 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def shipped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def shipped_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A real ``kg serve`` on the shipped data, with ``KG_BASE_URI=http://127.0.0.1:PORT/`` (stopped after the run)."""
-    from tests.linked_data_support import serve
+    from tests.live_server import free_port, live_server
 
-    with serve(log_dir=tmp_path_factory.mktemp("serve")) as server:
+    port = free_port()
+    env = {"KG_BASE_URI": f"http://127.0.0.1:{port}/"}
+    with live_server(tmp_path_factory.mktemp("serve"), env=env, port=port, timeout=300) as server:
         yield server
 
 

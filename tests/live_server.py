@@ -1,4 +1,8 @@
-"""``kg serve`` as a real process on 127.0.0.1, for tests that talk to it the way clients do."""
+"""Real server processes on 127.0.0.1, for the tests and the benchmarks: ``kg serve`` (:func:`live_server`) or any
+other HTTP server (:func:`server_process`), each in a clean environment and its own session, stopped with all it started.
+
+The benchmarks import this module too (``from tests.live_server import ...``, with the repository root on ``sys.path``).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 STARTUP_SECONDS = 120
+STOP_SECONDS = 15
+BASE_URI = "http://localhost:8000/"
+#: What a server gets from this process's environment (and ``LC_*``); everything else, every ``KG_*`` above all, it
+#: gets only if the caller passes it.
+BASIC_VARIABLES = frozenset({"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR"})
+
+
+class ServerFailed(RuntimeError):
+    """A server exited or did not answer in time; the message ends with its log."""
 
 
 @dataclass
@@ -33,29 +46,24 @@ class Reply:
 
 @dataclass
 class LiveServer:
-    """A running ``kg serve``: its endpoint URL, process and log."""
+    """A running ``kg serve``: its endpoint URL, process, log and the base IRI it serves (``KG_BASE_URI``)."""
 
     url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    base_uri: str
 
     @property
     def port(self) -> int:
         return int(urlsplit(self.url).port or 0)
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return _read(self.log_path)
 
     def request(self, method: str, path: str = "/sparql", body: bytes | str | None = None,
                 headers: Mapping[str, str] | None = None, timeout: float = 60) -> Reply:
         """Send one raw HTTP request (nothing added but Host and Content-Length)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=dict(headers or {}))
-            answer = connection.getresponse()
-            return Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read())
-        finally:
-            connection.close()
+        return request(self.port, method, path, body, headers, timeout)
 
     def send_raw(self, data: bytes, timeout: float = 10, finish: bool = True) -> bytes:
         """Write ``data`` as is on a new connection (half-closed after it if ``finish``) and return the first bytes of
@@ -77,47 +85,93 @@ class LiveServer:
         return sum(len(children.get(pid, [])) for pid in templates if _parent(pid) not in templates)
 
 
+def request(port: int, method: str, path: str, body: bytes | str | None = None,
+            headers: Mapping[str, str] | None = None, timeout: float = 60) -> Reply:
+    """One raw HTTP request to 127.0.0.1:``port`` on a new connection (nothing added but Host and Content-Length)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body.encode() if isinstance(body, str) else body, headers=dict(headers or {}))
+        answer = connection.getresponse()
+        return Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read())
+    finally:
+        connection.close()
+
+
 def free_port() -> int:
+    """A TCP port nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
+def clean_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The basics of this process's environment (:data:`BASIC_VARIABLES`, ``LC_*``), then ``env``."""
+    basics = {name: value for name, value in os.environ.items() if name in BASIC_VARIABLES or name.startswith("LC_")}
+    return {**basics, **(env or {})}
+
+
 @contextmanager
-def live_server(tmp_path: Path, *data: Path, env: Mapping[str, str] | None = None, workers: int = 2) -> Iterator[LiveServer]:
-    """Start ``kg serve --data ...`` on a free port, wait until it answers, stop it (and its workers) after."""
-    port = free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    environment.update({"KG_BASE_URI": "http://localhost:8000/", **(env or {})})
-    log_path = tmp_path / f"kg-serve-{port}.log"
-    arguments = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--workers", str(workers)]
-    for path in data:
-        arguments += ["--data", str(path)]
+def server_process(name: str, command: Sequence[str], port: int, ready_path: str, log_path: Path,
+                   env: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+                   cwd: Path | None = None, timeout: float = STARTUP_SECONDS,
+                   stop_seconds: float = STOP_SECONDS) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` in its own session with :func:`clean_environment` of ``env``, its output in ``log_path``; yield
+    it once ``GET ready_path`` on ``port`` answers 200 (:class:`ServerFailed` if it exits first or ``timeout`` passes),
+    then :func:`stop` it."""
     with log_path.open("wb") as log:
-        process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
-    server = LiveServer(f"http://127.0.0.1:{port}/sparql", process, log_path)
+        process = subprocess.Popen(list(command), stdout=log, stderr=subprocess.STDOUT, env=clean_environment(env),
+                                   cwd=cwd, start_new_session=True)
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"kg serve exited with {process.returncode}:\n{server.log()}")
-            try:
-                if server.request("GET", "/sparql", timeout=5).status == 200:
-                    break
-            except OSError:
-                pass
+                raise ServerFailed(f"{name} exited with {process.returncode}; {log_path}:\n{_read(log_path)}")
+            if _answers(port, ready_path, headers):
+                break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"kg serve did not answer within {STARTUP_SECONDS} s:\n{server.log()}")
+                raise ServerFailed(f"{name} did not answer within {timeout:g} s; {log_path}:\n{_read(log_path)}")
             time.sleep(0.1)
-        yield server
+        yield process
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(15)
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # the session we started: gunicorn, its worker, forkserver, query workers
-        process.wait()
+        stop(process, stop_seconds)
+
+
+def stop(process: subprocess.Popen[bytes], seconds: float = STOP_SECONDS) -> None:
+    """SIGTERM ``process`` if it still runs; after it ends or ``seconds`` pass, SIGKILL its whole session (what it
+    started: for ``kg serve``, gunicorn's worker, the forkserver and the query workers), and reap it."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(seconds)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+@contextmanager
+def live_server(log_dir: Path, *data: Path, env: Mapping[str, str] | None = None, workers: int = 2,
+                port: int | None = None, timeout: float = STARTUP_SECONDS) -> Iterator[LiveServer]:
+    """Start ``kg serve --data ...`` on ``port`` (default: a free one), logging to ``log_dir/kg-serve-PORT.log``, with
+    ``KG_BASE_URI`` :data:`BASE_URI` and ``env`` (no other ``KG_*``); yield it once ``GET /sparql`` answers 200."""
+    port = port or free_port()
+    environment = {"KG_BASE_URI": BASE_URI, **(env or {})}
+    command = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    for path in data:
+        command += ["--data", str(path)]
+    log_path = log_dir / f"kg-serve-{port}.log"
+    with server_process("kg serve", command, port, "/sparql", log_path, env=environment, timeout=timeout) as process:
+        yield LiveServer(f"http://127.0.0.1:{port}/sparql", process, log_path, environment["KG_BASE_URI"])
+
+
+def _answers(port: int, path: str, headers: Mapping[str, str] | None) -> bool:
+    try:
+        return request(port, "GET", path, headers=headers, timeout=5).status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+
+
+def _read(log_path: Path) -> str:
+    return log_path.read_text(errors="replace")
 
 
 def process_stats() -> Iterator[tuple[int, list[str]]]:

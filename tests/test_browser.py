@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.linked_data_support import Server
+from tests.live_server import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -76,11 +76,11 @@ def _console_errors(driver: object) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]  # type: ignore[attr-defined]
 
 
-def test_home_to_a_person_shows_label_and_source_quotation(browser: object, shipped_server: Server) -> None:
+def test_home_to_a_person_shows_label_and_source_quotation(browser: object, shipped_server: LiveServer) -> None:
     from selenium.webdriver.common.by import By
 
     driver = browser
-    driver.get(shipped_server.base)  # type: ignore[attr-defined]
+    driver.get(shipped_server.base_uri)  # type: ignore[attr-defined]
     assert "ipkg" in driver.title  # type: ignore[attr-defined]
     people = driver.find_element(By.CSS_SELECTOR, "section.kind h2#person")  # type: ignore[attr-defined]
     assert people.is_displayed()
@@ -89,7 +89,7 @@ def test_home_to_a_person_shows_label_and_source_quotation(browser: object, ship
     assert name
     link.click()
 
-    assert driver.current_url.startswith(shipped_server.base + "id/person/")  # type: ignore[attr-defined]
+    assert driver.current_url.startswith(shipped_server.base_uri + "id/person/")  # type: ignore[attr-defined]
     heading = driver.find_element(By.TAG_NAME, "h1")  # type: ignore[attr-defined]
     assert heading.text == name
     assert heading.is_displayed()
@@ -114,11 +114,11 @@ def test_home_to_a_person_shows_label_and_source_quotation(browser: object, ship
     assert driver.find_element(By.TAG_NAME, "h1").text == target  # type: ignore[attr-defined]
 
 
-def test_ontology_page_anchors_each_term(browser: object, shipped_server: Server) -> None:
+def test_ontology_page_anchors_each_term(browser: object, shipped_server: LiveServer) -> None:
     from selenium.webdriver.common.by import By
 
     driver = browser
-    driver.get(shipped_server.base + "ontology#Person")  # type: ignore[attr-defined]
+    driver.get(shipped_server.base_uri + "ontology#Person")  # type: ignore[attr-defined]
     term = driver.find_element(By.ID, "Person")  # type: ignore[attr-defined]
     assert term.is_displayed()
     assert "person" in term.find_element(By.TAG_NAME, "h3").text.lower()

@@ -23,7 +23,8 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS
 
 from kg.dataset import KnowledgeGraph
 from tests.conftest import BASE
-from tests.linked_data_support import Server, fixture_app, fixture_graph
+from tests.linked_data_support import fixture_app, fixture_graph
+from tests.live_server import LiveServer
 
 KG = rdflib.Namespace(BASE + "ontology#")
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")
@@ -559,10 +560,10 @@ def sample(graph: KnowledgeGraph) -> dict[str, str]:
 
 
 def test_rdflib_parses_each_kind_of_iri_from_a_real_server(
-    shipped_server: Server, knowledge_graph: KnowledgeGraph
+    shipped_server: LiveServer, knowledge_graph: KnowledgeGraph
 ) -> None:
     for kind, relative in sample(knowledge_graph).items():
-        iri = shipped_server.base + relative
+        iri = shipped_server.base_uri + relative
         graph = rdflib.Graph()
         graph.parse(iri)
         assert len(graph) > 0, kind
@@ -573,13 +574,13 @@ def test_rdflib_parses_each_kind_of_iri_from_a_real_server(
             assert set(other.predicate_objects(URIRef(iri))), f"{media_type}: nothing about <{iri}>"
 
 
-def test_void_at_the_base_of_a_real_server(shipped_server: Server) -> None:
+def test_void_at_the_base_of_a_real_server(shipped_server: LiveServer) -> None:
     graph = rdflib.Graph()
-    graph.parse(shipped_server.base + ".well-known/void")
-    dataset = URIRef(shipped_server.base + ".well-known/void#dataset")
-    assert (dataset, VOID.sparqlEndpoint, URIRef(shipped_server.base + "sparql")) in graph
+    graph.parse(shipped_server.base_uri + ".well-known/void")
+    dataset = URIRef(shipped_server.base_uri + ".well-known/void#dataset")
+    assert (dataset, VOID.sparqlEndpoint, URIRef(shipped_server.base_uri + "sparql")) in graph
     examples = set(graph.objects(dataset, VOID.exampleResource))
-    assert examples and all(str(e).startswith(shipped_server.base + "id/") for e in examples)
+    assert examples and all(str(e).startswith(shipped_server.base_uri + "id/") for e in examples)
     for example in examples:
         described = rdflib.Graph()
         described.parse(str(example))

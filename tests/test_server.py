@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -9,8 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FIXTURES
-from tests.live_server import _children, _descendants, live_server
+from tests.live_server import _children, _descendants, clean_environment, live_server
 
 
 def test_startup_reports_where_and_how_long(tmp_path: Path) -> None:
@@ -23,6 +26,27 @@ def test_startup_reports_where_and_how_long(tmp_path: Path) -> None:
         assert "loaded " in log and "family.ttl (16 triples" in log
         assert server.worker_count() == 3
         assert server.request("GET", "/sparql?query=ASK%7B%7D").status == 200
+
+
+def test_no_kg_variable_of_the_shell_reaches_a_started_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KG_WRITE_TOKEN", "leak")
+    monkeypatch.setenv("KG_STORE", f"oxigraph:{tmp_path / 'leaked-store'}")
+    with live_server(tmp_path, FIXTURES / "family.ttl") as server:
+        reply = server.request("POST", "/sparql", body="INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                               headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer leak"})
+        environment = Path(f"/proc/{server.process.pid}/environ").read_bytes().split(b"\0")
+    assert reply.status == 403, reply.text  # no write token configured: updates disabled, not "wrong token"
+    assert "no write token" in reply.text
+    assert not (tmp_path / "leaked-store").exists()
+    assert sorted(entry for entry in environment if entry.startswith(b"KG_")) == [b"KG_BASE_URI=http://localhost:8000/"]
+
+
+def test_a_server_environment_is_the_basics_and_what_the_caller_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KG_WRITE_TOKEN", "leak")
+    monkeypatch.setenv("SOME_SECRET", "leak")
+    environment = clean_environment({"KG_QUERY_TIMEOUT": "5"})
+    assert environment["KG_QUERY_TIMEOUT"] == "5" and environment["PATH"] == os.environ["PATH"]
+    assert "KG_WRITE_TOKEN" not in environment and "SOME_SECRET" not in environment
 
 
 def test_sigterm_stops_the_server_and_its_workers(tmp_path: Path) -> None:
