@@ -96,11 +96,11 @@ def test_query_form_is_recognised() -> None:
     ("text", "message", "line"),
     [
         ("SELECT * {}\n", "needs a 'title'", 1),
-        ("#+ title: T\n#+ summary: x\nSELECT * {}\n", "unknown metadata key 'summary'", 2),
+        ("#+ title: T\n#+ summry: x\nSELECT * {}\n", "unknown metadata key 'summry'", 2),
         ("#+ title: T\n#+ reasoning: magic\nSELECT * {}\n", "reasoning must be one of", 2),
         ("#+ title: T\n#+ tags: [a, b\nSELECT * {}\n", "metadata header", 2),
         ("#+ title: [T]\nSELECT * {}\n", "'title' must be a text", 1),
-        ("#+ title: T\n#+ parameters:\n#+   x:\n#+     type: number\nSELECT ?x {}\n", "type must be one of", 3),
+        ("#+ title: T\n#+ parameters:\n#+   x:\n#+     type: float\nSELECT ?x {}\n", "type must be one of", 3),
         ("#+ title: T\n#+ parameters:\n#+   x: {type: enum}\nSELECT ?x {}\n", "lists its allowed values", 3),
         ("#+ title: T\n#+ parameters:\n#+   x: {type: integer, default: ten}\nSELECT ?x {}\n", "default 'ten'", 3),
         ("#+ title: T\n#+ parameters:\n#+   x: {type: date, default: 2021-02-30}\nSELECT ?x {}\n", "default", 3),

@@ -1,6 +1,7 @@
 """The canned-query library: ``.rq`` files with a ``#+`` metadata header are the catalogue, the API and the forms.
 
 * :mod:`kg.canned.header` reads the header into a :class:`~kg.canned.model.CannedQuery`;
+* :mod:`kg.canned.grlc` reads grlc's keys and ``?_name_type`` parameter variables, and pages runs;
 * :mod:`kg.canned.checks` checks the SPARQL before a query is saved;
 * :mod:`kg.canned.binding` types, checks and binds parameter values;
 * :mod:`kg.canned.catalogue` lists shipped and saved queries and saves, deletes and restores;

@@ -25,6 +25,24 @@ MAX_VALUE_LENGTH = 1000
 _LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 _INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DECIMAL = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+_TIME = r"[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+_ZONE = r"(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+_LEXICAL_FORMS = {str(XSD[name]): re.compile(pattern) for name, pattern in {
+    "integer": r"[+-]?[0-9]{1,18}",
+    "decimal": _DECIMAL,
+    "double": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    "float": _DECIMAL + r"(?:[eE][+-]?[0-9]+)?|[+-]?INF|NaN",
+    "boolean": r"true|false|1|0",
+    "dateTime": r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T" + _TIME + _ZONE,
+    "time": _TIME + _ZONE,
+    "gYear": r"-?[0-9]{4,}" + _ZONE,
+    "gYearMonth": r"-?[0-9]{4,}-[0-9]{2}" + _ZONE,
+}.items()}
+"""Lexical forms checked for literals of these datatypes (others are bound as given)."""
+_SAMPLES = {str(XSD[name]): value for name, value in {
+    "integer": "0", "decimal": "0", "double": "0", "float": "0", "boolean": "true",
+    "dateTime": "2000-01-01T00:00:00", "time": "00:00:00", "gYear": "2000", "gYearMonth": "2000-01"}.items()}
 _CHECK_MODE = "owlrl"
 """Class membership is checked against the OWL 2 RL closure: an inferred type makes an instance too."""
 
@@ -46,6 +64,14 @@ def term_for(parameter: Parameter, value: str, prefixes: Mapping[str, str]) -> N
     """The RDF term ``value`` stands for under ``parameter``'s type; ``ValueShapeError`` if it has the wrong form."""
     if len(value) > MAX_VALUE_LENGTH:
         raise ValueShapeError(f"longer than {MAX_VALUE_LENGTH} characters")
+    term = _term(parameter, value, prefixes)
+    if parameter.values and parameter.type != "enum" and term not in {
+            _term(parameter, allowed, prefixes) for allowed in parameter.values}:
+        raise ValueShapeError("not an allowed value")
+    return term
+
+
+def _term(parameter: Parameter, value: str, prefixes: Mapping[str, str]) -> Node:
     if parameter.type == "iri":
         return rdflib.URIRef(resolve_iri(value, prefixes, parameter.namespace))
     if parameter.type == "integer":
@@ -56,6 +82,8 @@ def term_for(parameter: Parameter, value: str, prefixes: Mapping[str, str]) -> N
                 parameter.maximum is not None and number > parameter.maximum):
             raise ValueShapeError("out of range")
         return rdflib.Literal(str(number), datatype=XSD.integer)
+    if parameter.type == "number":
+        return _number(value.strip())
     if parameter.type == "date":
         if not _DATE.fullmatch(value.strip()):
             raise ValueShapeError("not a YYYY-MM-DD date")
@@ -68,7 +96,20 @@ def term_for(parameter: Parameter, value: str, prefixes: Mapping[str, str]) -> N
         raise ValueShapeError("not an allowed value")
     if parameter.lang:
         return rdflib.Literal(value, lang=parameter.lang)
+    if parameter.datatype:
+        lexical = _LEXICAL_FORMS.get(parameter.datatype)
+        if lexical is not None and not lexical.fullmatch(value):
+            raise ValueShapeError(f"not a lexical form of {short_iri(parameter.datatype, prefixes)}")
+        return rdflib.Literal(value, datatype=rdflib.URIRef(parameter.datatype))
     return rdflib.Literal(value, datatype=XSD.string)
+
+
+def _number(text: str) -> Node:
+    """``text`` as an xsd:integer, xsd:decimal or xsd:double literal, by its form (as SPARQL reads a bare number)."""
+    for datatype in (XSD.integer, XSD.decimal, XSD.double):
+        if _LEXICAL_FORMS[str(datatype)].fullmatch(text):
+            return rdflib.Literal(text, datatype=datatype)
+    raise ValueShapeError("not a number")
 
 
 def resolve_iri(value: str, prefixes: Mapping[str, str], namespace: str | None = None) -> str:
@@ -136,7 +177,7 @@ def bind_parameters(
                 f"parameter '{parameter.name}': <{term}> is not an instance of "
                 f"{short_iri(parameter.rdf_class, prefixes)}; known: {hint}",
             )
-        bindings[parameter.name] = term
+        bindings[parameter.bound_variable] = term
     return bindings
 
 
@@ -182,23 +223,26 @@ def sample_bindings(query: CannedQuery, graph: KnowledgeGraph) -> dict[str, Node
     samples: dict[str, Node] = {}
     for parameter in query.parameters:
         if parameter.default is not None:
-            samples[parameter.name] = term_for(parameter, parameter.default, prefixes)
+            samples[parameter.bound_variable] = term_for(parameter, parameter.default, prefixes)
+        elif parameter.values:
+            samples[parameter.bound_variable] = term_for(parameter, parameter.values[0], prefixes)
         elif parameter.type == "iri":
             known = instances_of(parameter, graph, limit=1)
-            samples[parameter.name] = rdflib.URIRef(known[0].iri if known else graph.namespaces.resources + "example")
+            samples[parameter.bound_variable] = rdflib.URIRef(
+                known[0].iri if known else graph.namespaces.resources + "example")
         else:
-            samples[parameter.name] = _sample_term(parameter)
+            samples[parameter.bound_variable] = _sample_term(parameter)
     return samples
 
 
 def _sample_term(parameter: Parameter) -> Node:
-    """Some literal of a non-IRI ``parameter``'s type."""
-    if parameter.type == "enum":
-        return term_for(parameter, parameter.values[0], {})
-    if parameter.type == "integer":
+    """Some literal of a non-IRI ``parameter``'s type, without listed values."""
+    if parameter.type in ("integer", "number"):
         return rdflib.Literal(str(parameter.minimum if parameter.minimum is not None else 0), datatype=XSD.integer)
     if parameter.type == "date":
         return rdflib.Literal(date.today().isoformat(), datatype=XSD.date)
+    if parameter.datatype:
+        return rdflib.Literal(_SAMPLES.get(parameter.datatype, "example"), datatype=rdflib.URIRef(parameter.datatype))
     return term_for(parameter, "example", {})
 
 

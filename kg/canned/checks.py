@@ -33,9 +33,9 @@ def check_query(query: CannedQuery) -> None:
     words = list(tokens(query.sparql))
     variables = {token.text[1:] for token in words if token.kind == "VAR"}
     for parameter in query.parameters:
-        if parameter.name not in variables:
-            raise InvalidQuery(
-                f"parameter '{parameter.name}' is declared in the header but ?{parameter.name} is not in the query")
+        if parameter.bound_variable not in variables:
+            raise InvalidQuery(f"parameter '{parameter.name}' is declared in the header but "
+                               f"?{parameter.bound_variable} is not in the query")
     _check_copying_binds(query, words)
     _check_bound_tests(query, words)
 
@@ -43,15 +43,17 @@ def check_query(query: CannedQuery) -> None:
 def explain_engine_error(query: CannedQuery, message: str) -> str:
     """``message`` from the engine, or what it means for a parameter of ``query`` it could not bind."""
     unbindable = _NOT_PROJECTED.search(message)
-    if unbindable and query.parameter(unbindable["name"]) is not None:
-        name = unbindable["name"]
-        return (f"parameter '{name}' cannot be bound: ?{name} must be visible at the top of the query "
+    variable = unbindable["name"] if unbindable else None
+    parameter = next((p for p in query.parameters if p.bound_variable == variable), None)
+    if parameter is not None:
+        name = parameter.bound_variable
+        return (f"parameter '{parameter.name}' cannot be bound: ?{name} must be visible at the top of the query "
                 f"(in a SELECT's projection, or bound by a pattern of a CONSTRUCT's or DESCRIBE's WHERE clause)")
     return message
 
 
 def _check_copying_binds(query: CannedQuery, words: list[Token]) -> None:
-    names = {parameter.name for parameter in query.parameters}
+    names = {parameter.bound_variable for parameter in query.parameters}
     for i in range(len(words) - 3):
         bind, paren, variable, as_ = words[i : i + 4]
         if (bind.keyword == "BIND" and paren.text == "(" and variable.kind == "VAR"
@@ -65,7 +67,7 @@ def _check_copying_binds(query: CannedQuery, words: list[Token]) -> None:
 
 
 def _check_bound_tests(query: CannedQuery, words: list[Token]) -> None:
-    names = {parameter.name for parameter in query.parameters}
+    names = {parameter.bound_variable for parameter in query.parameters}
     for i in range(len(words) - 2):
         bound, paren, variable = words[i : i + 3]
         if bound.keyword == "BOUND" and paren.text == "(" and variable.kind == "VAR" and variable.text[1:] in names:

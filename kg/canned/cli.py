@@ -113,6 +113,11 @@ def _describe(query: CannedQuery) -> str:
         lines.append(f"tags: {', '.join(query.tags)}")
     if query.reasoning:
         lines.append(f"reasoning: {query.reasoning}")
+    if query.pagination:
+        lines.append(f"pagination: {query.pagination} rows per page (--param page=N, from 1)")
+    if query.method:
+        lines.append(f"method: {query.method} (grlc; the API takes GET and POST)")
+    lines += [f"note: {note}" for note in query.notes]
     for p in query.parameters:
         default = f" [default {p.default}]" if p.default is not None else (" (required)" if p.required else "")
         lines.append(f"  --param {p.name}=…  {p.expects}{default}" + (f" — {p.description}" if p.description else ""))

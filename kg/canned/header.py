@@ -2,7 +2,8 @@
 
 Only the comment lines before the first line of SPARQL count.  Every scalar is
 read as text (YAML's base schema: ``no`` stays ``"no"``, ``2021-01-13`` stays a
-string); this module types and checks the values.  See ``queries/README.md``.
+string); this module types and checks the values, and :mod:`kg.canned.grlc`
+reads grlc's own keys.  See ``queries/README.md``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 
 from kg.canned.binding import ValueShapeError, term_for
 from kg.canned.errors import InvalidQuery
+from kg.canned.grlc import GRLC_KEYS, read_grlc
 from kg.canned.model import PARAMETER_TYPES, RESERVED_NAMES, CannedQuery, Parameter
 from kg.reasoning import MODES
 from kg.sparql.lexer import tokens
@@ -75,32 +77,41 @@ def parse_query(
     """
     header = parse_header(text)
     locate = _Locator(text)
-    unknown = sorted(set(header) - set(HEADER_KEYS))
+    unknown = sorted(set(header) - set(HEADER_KEYS) - set(GRLC_KEYS))
     if unknown:
-        raise InvalidQuery(
-            f"unknown metadata key '{unknown[0]}'; the header takes: {', '.join(HEADER_KEYS)}", locate(unknown[0]))
+        raise InvalidQuery(f"unknown metadata key '{unknown[0]}'; the header takes: {', '.join(HEADER_KEYS)} "
+                           f"(and grlc's {', '.join(GRLC_KEYS)})", locate(unknown[0]))
     title = _text(header.get("title"), "title", locate)
-    if not title:
-        raise InvalidQuery("the metadata header needs a 'title' line (#+ title: ...)", locate("title") or 1)
+    summary = _text(header.get("summary"), "summary", locate)
+    if not (title or summary):
+        raise InvalidQuery("the metadata header needs a 'title' line (#+ title: ...), or grlc's 'summary'",
+                           locate("title") or 1)
+    description = _text(header.get("description"), "description", locate)
+    if title and summary and summary != title:
+        description = f"{summary}\n\n{description}".strip()
     reasoning = _text(header.get("reasoning"), "reasoning", locate) or None
     if reasoning is not None and reasoning not in MODES:
         raise InvalidQuery(f"reasoning must be one of {', '.join(MODES)}, not {reasoning!r}", locate("reasoning"))
     parameters_spec = header.get("parameters") or {}
     if not isinstance(parameters_spec, dict):
         raise InvalidQuery("'parameters' must map each parameter name to its description", locate("parameters"))
-    parameters = tuple(
+    declared = tuple(
         _parameter(param_name, spec, prefixes, locate) for param_name, spec in parameters_spec.items())
+    grlc = read_grlc(header, text, declared if "parameters" in header else None, prefixes, locate)
     return CannedQuery(
         name=name,
-        title=title,
-        description=_text(header.get("description"), "description", locate),
+        title=title or summary,
+        description=description,
         tags=_tags(header.get("tags"), locate),
-        parameters=parameters,
+        parameters=grlc.parameters,
         form=query_form(text),
         reasoning=reasoning,
         sparql=text,
         shipped=shipped,
         revision=revision,
+        pagination=grlc.pagination,
+        method=grlc.method,
+        notes=grlc.notes,
     )
 
 

@@ -11,12 +11,13 @@ PARAMETER_TYPES: dict[str, str] = {
     "iri": "an IRI (full, prefixed like sector:business, or a short name in the parameter's namespace)",
     "literal": "a text",
     "integer": "an integer",
+    "number": "a number (integer, decimal or double)",
     "date": "a date (YYYY-MM-DD)",
     "enum": "one of the allowed values",
 }
 
 #: Request parameters of a run that are not query parameters.
-RESERVED_NAMES = frozenset({"format", "reasoning", "download"})
+RESERVED_NAMES = frozenset({"format", "reasoning", "download", "page"})
 
 
 def short_iri(iri: str, prefixes: Mapping[str, str] | None) -> str:
@@ -43,11 +44,20 @@ class Parameter:
     namespace: str | None = None
     """For ``iri`` parameters: the namespace (full IRI) a short name is resolved against."""
     values: tuple[str, ...] = ()
-    """For ``enum`` parameters: the allowed values."""
+    """The allowed values: an ``enum``'s, or (from grlc's ``enumerate``) those of a parameter of another type."""
     lang: str | None = None
     """For ``literal`` and ``enum`` parameters: the language tag of the bound literal."""
     minimum: int | None = None
     maximum: int | None = None
+    datatype: str | None = None
+    """For ``literal`` parameters: the datatype (full IRI) of the bound literal (grlc's ``?_name_xsd_gYear``)."""
+    variable: str = ""
+    """The query variable the value is bound to when it is not named like the parameter (grlc's ``?_name_iri``)."""
+
+    @property
+    def bound_variable(self) -> str:
+        """The name (without ``?``) of the query variable this parameter sets."""
+        return self.variable or self.name
 
     @property
     def expects(self) -> str:
@@ -56,8 +66,10 @@ class Parameter:
 
     def expected(self, prefixes: Mapping[str, str] | None = None) -> str:
         """:attr:`expects`, with IRIs written as prefixed names where ``prefixes`` allow."""
-        if self.type == "enum":
+        if self.values:
             return "one of: " + ", ".join(self.values)
+        if self.datatype:
+            return f"a literal of type {short_iri(self.datatype, prefixes)}"
         if self.type == "iri" and self.rdf_class:
             return f"the IRI of an instance of {short_iri(self.rdf_class, prefixes)}" + (
                 f" (or its short name in {short_iri(self.namespace, prefixes)})" if self.namespace else "")
@@ -84,6 +96,8 @@ class Parameter:
             "lang": self.lang,
             "minimum": self.minimum,
             "maximum": self.maximum,
+            "datatype": self.datatype,
+            "variable": self.variable or None,
         }
         document.update({key: value for key, value in optional.items() if value is not None})
         return document
@@ -106,6 +120,12 @@ class CannedQuery:
     shipped: bool = False
     revision: int | None = None
     """For saved queries: the revision number of the current version."""
+    pagination: int | None = None
+    """grlc's ``pagination``: rows per page of a run (``page=`` picks the page); None: not paged."""
+    method: str | None = None
+    """grlc's ``method`` (GET or POST), as declared; the API accepts both."""
+    notes: tuple[str, ...] = ()
+    """What the header asks that does not apply here (grlc's ``endpoint``, ``transform``…)."""
 
     @property
     def answers_with_graph(self) -> bool:
@@ -137,6 +157,9 @@ class CannedQuery:
             "reasoning": self.reasoning,
             "source": "shipped" if self.shipped else "saved",
             "revision": self.revision,
+            "pagination": self.pagination,
+            "method": self.method,
+            "notes": list(self.notes),
         }
 
     def to_json(self) -> dict[str, Any]:

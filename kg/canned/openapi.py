@@ -8,7 +8,7 @@ from typing import Any
 
 from kg.canned.binding import Choice
 from kg.canned.catalogue import NAME_PATTERN
-from kg.canned.model import CannedQuery, Parameter
+from kg.canned.model import PARAMETER_TYPES, CannedQuery, Parameter
 from kg.reasoning import MODES
 from kg.sparql.formats import GRAPH, SOLUTIONS, formats_for
 
@@ -65,7 +65,7 @@ def openapi_document(queries: Sequence[CannedQuery], server_url: str, choices_of
 def _version() -> str:
     try:
         return metadata.version("ipkg")
-    except metadata.PackageNotFoundError:
+    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
         return "0.0.0"
 
 
@@ -219,6 +219,10 @@ def _run_path(query: CannedQuery, choices_of: ChoicesOf) -> dict[str, Any]:
         {"name": "download", "in": "query", "description": "Answer as a file download (`Content-Disposition: "
                                                            "attachment`).", "schema": {"type": "boolean"}},
     ]
+    if query.pagination:
+        common.append({"name": "page", "in": "query", "description": f"Page of {query.pagination} rows (grlc's "
+                       "`pagination`); the `Link` header gives the first, previous and next pages.",
+                       "schema": {"type": "integer", "minimum": 1, "default": 1}})
     responses = {
         "200": {
             "description": "The answer, in the negotiated format",
@@ -227,15 +231,16 @@ def _run_path(query: CannedQuery, choices_of: ChoicesOf) -> dict[str, Any]:
         **_errors(400, 404, 406, 503),
     }
     description = query.description + (
-        f"\n\nNeeds reasoning: `{query.reasoning}`." if query.reasoning else "")
+        f"\n\nNeeds reasoning: `{query.reasoning}`." if query.reasoning else "") + (
+        f"\n\nDeclared for `{query.method}` (grlc's `method`); GET and POST both run it." if query.method else "") + (
+        "".join(f"\n\nNot applicable here: {note}." for note in query.notes))
     operation_id = "run_" + query.name.replace("-", "_")
+    required = [p["name"] for p in parameters if p["required"]]
     form_schema = {
         "type": "object",
         "properties": {p["name"]: {**p["schema"], "description": p.get("description", "")} for p in parameters},
-        "required": [p["name"] for p in parameters if p["required"]] or None,
+        **({"required": required} if required else {}),
     }
-    if form_schema["required"] is None:
-        del form_schema["required"]
     return {
         "get": {
             "tags": ["run"],
@@ -258,7 +263,7 @@ def _run_path(query: CannedQuery, choices_of: ChoicesOf) -> dict[str, Any]:
 
 
 def _run_parameter(parameter: Parameter, choices_of: ChoicesOf) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
+    schema: dict[str, Any] = {"type": "number" if parameter.type == "number" else "string"}
     if parameter.type == "integer":
         schema = {"type": "integer"}
         if parameter.minimum is not None:
@@ -267,12 +272,12 @@ def _run_parameter(parameter: Parameter, choices_of: ChoicesOf) -> dict[str, Any
             schema["maximum"] = parameter.maximum
     elif parameter.type == "date":
         schema["format"] = "date"
-    elif parameter.type == "enum":
-        schema["enum"] = list(parameter.values)
     elif parameter.type == "iri":
         schema["x-kg-class"] = parameter.rdf_class
+    if parameter.values:
+        schema["enum"] = [_json_value(parameter, value) for value in parameter.values]
     if parameter.default is not None:
-        schema["default"] = int(parameter.default) if parameter.type == "integer" else parameter.default
+        schema["default"] = _json_value(parameter, parameter.default)
     description = " ".join(part for part in (parameter.label, parameter.description) if part)
     description += f" Expects {parameter.expects}."
     document: dict[str, Any] = {
@@ -293,6 +298,13 @@ def _run_parameter(parameter: Parameter, choices_of: ChoicesOf) -> dict[str, Any
     return document
 
 
+def _json_value(parameter: Parameter, value: str) -> Any:
+    """``value`` as the JSON its schema type asks for: a number for integer and number parameters."""
+    if parameter.type == "integer" or (parameter.type == "number" and value.strip().lstrip("+-").isdigit()):
+        return int(value)
+    return float(value) if parameter.type == "number" else value
+
+
 def _result_schema(format_name: str) -> dict[str, Any]:
     if format_name == "json":
         return _ref("schemas", "SparqlResults")
@@ -307,7 +319,7 @@ def _components() -> dict[str, Any]:
         "required": ["name", "type", "required"],
         "properties": {
             "name": {"type": "string"},
-            "type": {"type": "string", "enum": ["iri", "literal", "integer", "date", "enum"]},
+            "type": {"type": "string", "enum": list(PARAMETER_TYPES)},
             "label": {"type": "string"},
             "description": {"type": "string"},
             "required": {"type": "boolean"},
@@ -318,6 +330,8 @@ def _components() -> dict[str, Any]:
             "lang": {"type": "string"},
             "minimum": {"type": "integer"},
             "maximum": {"type": "integer"},
+            "datatype": {"type": "string"},
+            "variable": {"type": "string", "description": "The query variable if not named like the parameter"},
         },
     }
     summary_schema = {
@@ -333,6 +347,9 @@ def _components() -> dict[str, Any]:
             "reasoning": {"type": "string", "nullable": True, "enum": [*MODES, None]},
             "source": {"type": "string", "enum": ["shipped", "saved"]},
             "revision": {"type": "integer", "nullable": True},
+            "pagination": {"type": "integer", "nullable": True, "description": "Rows per page of a run (`page=`)"},
+            "method": {"type": "string", "nullable": True, "enum": ["GET", "POST", None]},
+            "notes": {"type": "array", "items": {"type": "string"}, "description": "Keys not applicable here"},
         },
     }
     return {

@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 
 from kg.canned.binding import bind_parameters, sample_bindings
 from kg.canned.checks import explain_engine_error
-from kg.canned.errors import InvalidQuery
+from kg.canned.errors import InvalidQuery, ParameterError
+from kg.canned.grlc import paged
 from kg.canned.model import CannedQuery
 from kg.evaluation import Evaluator, Outcome, QueryJob
 from kg.dataset import KnowledgeGraph
+
+MAX_PAGE = 1_000_000
 
 
 def run_mode(query: CannedQuery, graph: KnowledgeGraph, reasoning: str | None = None) -> str:
@@ -32,7 +35,25 @@ def query_job(
     """
     mode = run_mode(query, graph, reasoning)
     bindings = bind_parameters(query, given, graph)
-    return QueryJob.of(query.sparql, mode, bindings, solutions_format=solutions_format, graph_format=graph_format)
+    page = page_of(query, given)
+    text = paged(query.sparql, query.pagination, page) if query.pagination and page else query.sparql
+    return QueryJob.of(text, mode, bindings, solutions_format=solutions_format, graph_format=graph_format)
+
+
+def page_of(query: CannedQuery, given: Mapping[str, Sequence[str]]) -> int | None:
+    """The page a run of a paged query asks for with ``page=`` (1 if none); ``None`` for a query that is not paged."""
+    values = [v for v in given.get("page", ()) if v != ""]
+    if not query.pagination:
+        if values:
+            raise ParameterError("page", f"the query '{query.name}' is not paged: it takes no 'page' parameter")
+        return None
+    if len(values) > 1:
+        raise ParameterError("page", f"'page' was given {len(values)} values; give one")
+    text = values[0].strip() if values else "1"
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        shown = values[0][:80] if values else ""
+        raise ParameterError("page", f"'page' is a page number from 1 to {MAX_PAGE:,}, not {shown!r}")
+    return int(text)
 
 
 def trial_run(query: CannedQuery, graph: KnowledgeGraph, evaluator: Evaluator) -> Outcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -11,10 +12,11 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.canned.binding import instances_of
 from kg.canned.catalogue import Catalogue
+from kg.canned.checks import explain_engine_error
 from kg.canned.errors import CannedError, InvalidQuery, ParameterError
 from kg.canned.model import CannedQuery, Parameter
 from kg.canned.openapi import openapi_document
-from kg.canned.run import query_job, trial_run
+from kg.canned.run import page_of, query_job, trial_run
 from kg.evaluation.job import UNAVAILABLE
 from kg.sparql.errors import QueryError
 from kg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, negotiate_answer
@@ -155,8 +157,8 @@ def run(name: str) -> Response:
     outcome = current_evaluator().evaluate(job)
     g.result_rows = outcome.rows
     if not outcome.ok:
-        response = error_response(outcome.status, outcome.message or "the query could not be answered",
-                                  line=outcome.line, column=outcome.column)
+        message = explain_engine_error(query, outcome.message or "the query could not be answered")
+        response = error_response(outcome.status, message, line=outcome.line, column=outcome.column)
         if outcome.status == UNAVAILABLE:
             response.headers["Retry-After"] = "1"
         return response
@@ -166,7 +168,19 @@ def run(name: str) -> Response:
         response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
     if request.values.get("download", "").lower() in ("1", "true", "yes", "on"):
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.{download_extension(fmt)}"'
+    page = page_of(query, given)
+    if query.pagination and page:
+        response.headers["Link"] = _page_links(name, page, full=(outcome.rows or 0) >= query.pagination)
     return response
+
+
+def _page_links(name: str, page: int, full: bool) -> str:
+    """The ``Link`` header of a paged run: its first, previous and (after a full page) next pages, as grlc gives."""
+    kept = [(key, value) for key, values in request.values.lists() if key != "page" for value in values]
+    pages = {"first": 1, "prev": page - 1 if page > 1 else None, "next": page + 1 if full else None}
+    base = url_for("canned.run", name=name)
+    return ", ".join(f'<{base}?{urlencode([*kept, ("page", number)])}>; rel="{rel}"'
+                     for rel, number in pages.items() if number is not None)
 
 
 def download_extension(fmt: ResultFormat) -> str:
