@@ -25,7 +25,7 @@ from kg.canned.grlc import paged
 from kg.canned.header import parse_query
 from kg.canned.run import query_job
 from kg.cli import main
-from kg.graph import KnowledgeGraph
+from kg.dataset import KnowledgeGraph
 from kg.settings import Settings
 from tests.conftest import BASE, FIXTURES
 
