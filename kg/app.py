@@ -10,7 +10,6 @@ from flask import Flask, Response, g, request
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.graph import KnowledgeGraph
 from kg.settings import Settings
-from kg.store import StoreError
 
 
 def create_app(
@@ -37,7 +36,6 @@ def create_app(
     app.extensions["kg.catalogue"] = Catalogue.from_settings(settings)
     errors.install(app)
     security.install(app, settings.max_request_bytes)
-    app.register_error_handler(StoreError, _store_failure)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(query_page.blueprint)
@@ -45,13 +43,6 @@ def create_app(
     app.register_blueprint(explain.blueprint)
     _log_requests(app)
     return app
-
-
-def _store_failure(error: StoreError) -> Response:
-    """A store that is down or failing answers 502/503 with what happened; the next request tries it again."""
-    from kg.web.errors import error_response
-
-    return error_response(error.status, error.message, headers={"Retry-After": "5"} if error.status == 503 else None)
 
 
 def _log_requests(app: Flask) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MIMEAccept
 
+from kg.sparql.errors import HttpError
 from kg.sparql.formats import GRAPH, formats_for
 
 QUAD_FORMATS = frozenset({"trig", "nquads"})
@@ -68,6 +69,16 @@ def _rdf_flavours() -> tuple[Flavour, ...]:
 RDF_FLAVOURS: tuple[Flavour, ...] = _rdf_flavours()
 HTML = Flavour("html", "text/html", "html", "HTML", ("application/xhtml+xml",))
 FLAVOURS: tuple[Flavour, ...] = (*RDF_FLAVOURS, HTML)
+
+
+class LinkedDataError(HttpError):
+    """A request for linked data that cannot be answered, and the flavour to answer in when it is known."""
+
+    def __init__(self, status: int, message: str, flavour: Flavour | None = None, negotiated: bool = False) -> None:
+        super().__init__(message, status)
+        self.flavour = flavour
+        self.negotiated = negotiated
+        """Whether ``flavour`` was chosen from ``Accept`` (so the answer varies with it)."""
 
 
 def flavour_for_extension(extension: str) -> Flavour | None:

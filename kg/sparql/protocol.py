@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 
 from kg.settings import REASONING_MODES
+from kg.sparql.errors import HttpError
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -39,14 +40,11 @@ QUERY_DATASET = ("default-graph-uri", "named-graph-uri")
 UPDATE_DATASET = ("using-graph-uri", "using-named-graph-uri")
 
 
-class ProtocolError(Exception):
+class ProtocolError(HttpError):
     """A request the protocol does not allow: ``status`` (400, 405, 415…) and what is wrong."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+        super().__init__(message, status, headers=headers)
 
 
 @dataclass(frozen=True)

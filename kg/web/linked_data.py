@@ -25,7 +25,16 @@ from kg.graph import INFERRED_BY_MODE
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
 from kg.linked_data.describe import Describer, Description
-from kg.linked_data.flavours import FLAVOURS, HTML, RDF_FLAVOURS, Flavour, flavour_named, negotiate, split_extension
+from kg.linked_data.flavours import (
+    FLAVOURS,
+    HTML,
+    RDF_FLAVOURS,
+    Flavour,
+    LinkedDataError,
+    flavour_named,
+    negotiate,
+    split_extension,
+)
 from kg.linked_data.home import home_page, label_terms
 from kg.linked_data.labels import Labeller
 from kg.linked_data.ontology import ontology_page
@@ -37,16 +46,6 @@ from kg.reasoning import MODES
 from kg.web import current_graph, current_settings
 
 blueprint = Blueprint("linked_data", __name__)
-
-class LinkedDataError(Exception):
-    """A request that cannot be answered: its status, a message, and the flavour to answer in."""
-
-    def __init__(self, status: int, message: str, flavour: Flavour | None = None, negotiated: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.flavour = flavour
-        self.negotiated = negotiated
 
 
 @dataclass(frozen=True)
@@ -269,19 +268,3 @@ def home() -> Response:
     page = home_page(counts, labeller, graph.namespaces.terms)
     body = render_template("linked_data/home.html", page=page, root=site.root)
     return _finish(Response(body, content_type=HTML.content_type))
-
-
-@blueprint.errorhandler(LinkedDataError)
-def answer_error(error: LinkedDataError) -> Response:
-    """The error in the flavour asked for: a page, an empty RDF document with the reason, or plain text."""
-    flavour = error.flavour
-    if flavour is not None and flavour.is_html:
-        body = render_template("linked_data/error.html", status=error.status, message=error.message)
-        response = Response(body, status=error.status, content_type=flavour.content_type)
-    elif flavour is not None:
-        response = Response(rdf.empty(flavour, error.message), status=error.status, content_type=flavour.content_type)
-    else:
-        response = Response(error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8")
-    if error.negotiated:
-        response.vary.add("Accept")
-    return response
