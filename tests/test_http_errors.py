@@ -134,3 +134,23 @@ def test_a_missing_or_wrong_token_is_401_on_every_write_route(client: FlaskClien
 def test_writes_without_a_configured_token_are_403_on_every_write_route(tokenless: FlaskClient) -> None:
     for route, (status, _headers) in _writes(tokenless, TOKEN).items():
         assert status == 403, route
+
+
+# -- reasoning= ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/sparql?query=ASK%7B%7D&reasoning=magic",
+    "/api/queries/members-of/run?reasoning=magic",
+    "/ontology?reasoning=magic",
+    "/explain?s=%3Chttp://x/a%3E&p=a&o=%3Chttp://x/c%3E&reasoning=magic",
+])
+def test_an_unknown_reasoning_mode_is_one_400_everywhere(client: FlaskClient, path: str) -> None:
+    reply = client.get(path, headers={"Accept": "text/turtle"})
+    assert reply.status_code == 400
+    assert "unknown reasoning 'magic'; use one of: none, rdfs, owlrl" in reply.get_data(as_text=True)
+
+
+def test_explanations_refuse_the_mode_without_inferences(client: FlaskClient) -> None:
+    reply = client.get("/explain?s=%3Chttp://x/a%3E&p=a&o=%3Chttp://x/c%3E&reasoning=none")
+    assert reply.status_code == 400 and "explanations exist for: rdfs, owlrl" in reply.get_json()["detail"]

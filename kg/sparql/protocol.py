@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from kg.settings import REASONING_MODES
+from kg.sparql.entailment import parse_reasoning
 from kg.sparql.errors import HttpError
 
 FORM = "application/x-www-form-urlencoded"
@@ -148,9 +148,7 @@ def parse_request(
     for name in UPDATE_DATASET:
         if parameters.all(name):
             raise ProtocolError(400, f"'{name}' applies to updates; a query names its dataset with {' or '.join(QUERY_DATASET)}")
-    reasoning = parameters.one("reasoning")
-    if reasoning is not None and reasoning not in REASONING_MODES:
-        raise ProtocolError(400, f"unknown reasoning {reasoning!r}; use one of: {', '.join(REASONING_MODES)}")
+    reasoning = parse_reasoning(parameters.one("reasoning"))
     if query is None:
         if method == "POST":
             raise ProtocolError(400, "missing the query: send a 'query' (or 'update') parameter or a SPARQL body")

@@ -12,7 +12,9 @@ from kg.web import current_settings
 BEARER_CHALLENGE = 'Bearer realm="ipkg"'
 
 
-def require_write_token(presented: str | None = None, asked_as: str = "the header 'Authorization: Bearer <token>'") -> None:
+def require_write_token(
+    presented: str | None = None, asked_as: str = "the header 'Authorization: Bearer <token>'"
+) -> None:
     """Let a write through only with the server's write token: ``presented`` (a form field), else the bearer token.
 
     An :class:`HttpError` 403 when the server has no write token (writes are off), 401 with a

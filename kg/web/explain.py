@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from kg.reasoning import ENTAILING_MODES
 from kg.reasoning.explain import TripleSyntaxError, explain, parse_triple
+from kg.sparql.entailment import parse_reasoning
 from kg.sparql.errors import HttpError
 from kg.web import current_graph
 
 blueprint = Blueprint("explain", __name__)
-
-EXPLAINED_MODES = ("owlrl", "rdfs")
 
 
 @blueprint.get("/explain")
@@ -22,9 +22,10 @@ def explain_triple() -> Response:
     404 when the triple is not entailed.
     """
     graph = current_graph()
-    mode = request.args.get("reasoning") or "owlrl"
-    if mode not in EXPLAINED_MODES:
-        raise HttpError(f"unknown reasoning {mode!r}; explanations exist for: {', '.join(EXPLAINED_MODES)}")
+    mode = parse_reasoning(request.args.get("reasoning") or None) or "owlrl"
+    if mode not in ENTAILING_MODES:
+        raise HttpError(f"nothing is derived under reasoning {mode!r}; explanations exist for: "
+                        f"{', '.join(ENTAILING_MODES)}")
     missing = [name for name in ("s", "p", "o") if not request.args.get(name, "").strip()]
     if missing:
         raise HttpError(f"missing parameter(s): {', '.join(missing)} (the triple's subject, predicate and object)")

@@ -42,7 +42,8 @@ from kg.linked_data.pages import explain_link, format_links, graph_page, resourc
 from kg.linked_data.site import DOC, Site, candidate_iris, raw_path
 from kg.linked_data.void import PATH as VOID_PATH
 from kg.linked_data.void import describe_dataset
-from kg.reasoning import MODES
+from kg.settings import REASONING_MODES
+from kg.sparql.entailment import parse_reasoning
 from kg.web import current_graph, current_settings
 
 blueprint = Blueprint("linked_data", __name__)
@@ -102,9 +103,7 @@ def _choose(fixed: Flavour | None) -> Choice:
 
 def _reasoning(target: Target) -> tuple[str, str | None]:
     """The entailment mode to describe ``target`` under, and the ``reasoning=`` parameter as given."""
-    given = request.args.get("reasoning")
-    if given is not None and given not in MODES:
-        raise LinkedDataError(400, f"unknown reasoning {given!r}; use one of: {', '.join(MODES)}")
+    given = parse_reasoning(request.args.get("reasoning"))
     default = "none" if target.kind == "ontology" else current_settings().default_reasoning
     return given or default, given
 
@@ -189,7 +188,7 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
             "linked_data/graph.html", page=graph_page(description, labeller, site, explain, given, inferred)
         )
     default = current_settings().default_reasoning
-    modes = (default, *(m for m in MODES if m != default))
+    modes = (default, *(m for m in REASONING_MODES if m != default))
     page = resource_page(description, labeller, site, explain, given, modes, graph.namespaces.terms)
     return render_template("linked_data/resource.html", page=page)
 

@@ -20,7 +20,7 @@ from kg.canned.header import parse_header, with_metadata
 from kg.canned.model import CannedQuery, Parameter
 from kg.canned.run import query_job
 from kg.evaluation import QueryJob
-from kg.reasoning import MODES
+from kg.settings import REASONING_MODES
 from kg.sparql.errors import HttpError
 from kg.sparql.formats import GRAPH, SOLUTIONS, format_named
 from kg.web import current_evaluator, current_graph, current_settings
@@ -241,7 +241,7 @@ def _render(
         "fields": _fields(selected, args) if selected is not None else [],
         "sparql_text": sparql_text,
         "outcome": outcome,
-        "reasoning_modes": MODES,
+        "reasoning_modes": REASONING_MODES,
         "reasoning": args.get("reasoning", ""),
         "default_reasoning": current_settings().default_reasoning,
         "saved": saved,
