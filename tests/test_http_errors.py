@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -154,3 +155,30 @@ def test_an_unknown_reasoning_mode_is_one_400_everywhere(client: FlaskClient, pa
 def test_explanations_refuse_the_mode_without_inferences(client: FlaskClient) -> None:
     reply = client.get("/explain?s=%3Chttp://x/a%3E&p=a&o=%3Chttp://x/c%3E&reasoning=none")
     assert reply.status_code == 400 and "explanations exist for: rdfs, owlrl" in reply.get_json()["detail"]
+
+
+# -- answers -------------------------------------------------------------------------------------------------
+
+
+def test_every_query_route_answers_an_outcome_alike(graph: KnowledgeGraph, tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    from dataclasses import replace
+
+    from kg.app import create_app
+    from kg.canned.catalogue import Catalogue
+    from kg.sparql.service_description import TRUNCATION_HEADER
+    from tests.canned_support import CANNED, fixture_settings
+
+    settings = replace(fixture_settings(tmp_path / "saved"), max_result_rows=1)
+    app = create_app(settings, graph)
+    app.extensions["kg.catalogue"] = Catalogue.from_settings(settings, shipped_dir=CANNED)
+    client = app.test_client()
+    query = "SELECT ?s WHERE { ?s ?p ?o }"
+    caplog.set_level("INFO", logger="kg.requests")
+    for path in ("/sparql?" + urlencode({"query": query}), "/api/queries/members-per-organization/run?format=csv",
+                 "/query/download?" + urlencode({"sparql": query, "format": "csv"})):
+        reply = client.get(path)
+        assert reply.status_code == 200 and reply.headers[TRUNCATION_HEADER] == "1", path
+        assert caplog.records[-1].getMessage().endswith("rows=1"), path
+    refused = client.get("/query/download?" + urlencode({"sparql": "SELECT * WHERE {", "format": "csv"}))
+    assert refused.status_code == 400 and refused.mimetype == "text/plain"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from kg.canned.binding import instances_of
@@ -12,11 +12,10 @@ from kg.canned.catalogue import Catalogue
 from kg.canned.model import CannedQuery, Parameter
 from kg.canned.openapi import openapi_document
 from kg.canned.run import query_job, trial_run
-from kg.evaluation.job import UNAVAILABLE
 from kg.sparql.errors import HttpError
-from kg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, negotiate_answer
-from kg.sparql.service_description import TRUNCATION_HEADER
-from kg.web import current_evaluator, current_graph, current_settings
+from kg.sparql.formats import GRAPH, SOLUTIONS, formats_for, negotiate_answer
+from kg.web import current_evaluator, current_graph
+from kg.web.answers import answer
 from kg.web.auth import require_write_token
 
 blueprint = Blueprint("canned", __name__)
@@ -124,24 +123,8 @@ def run(name: str) -> Response:
     job = query_job(query, given, current_graph(), reasoning=request.values.get("reasoning") or None,
                     solutions_format=fmt.name if kind == SOLUTIONS else None,
                     graph_format=fmt.name if kind == GRAPH else None)
-    outcome = current_evaluator().evaluate(job)
-    g.result_rows = outcome.rows
-    if not outcome.ok:
-        headers = {"Retry-After": "1"} if outcome.status == UNAVAILABLE else None
-        raise HttpError(outcome.message or "the query could not be answered", outcome.status, headers=headers,
-                        line=outcome.line, column=outcome.column)
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    if outcome.truncated:
-        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
-    if request.values.get("download", "").lower() in ("1", "true", "yes", "on"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{download_extension(fmt)}"'
-    return response
-
-
-def download_extension(fmt: ResultFormat) -> str:
-    """The file extension of a download: the format's own, but ``json``/``xml`` for the SPARQL results formats."""
-    return {"srj": "json", "srx": "xml"}.get(fmt.extension, fmt.extension)
+    download = name if request.values.get("download", "").lower() in ("1", "true", "yes", "on") else None
+    return answer(current_evaluator().evaluate(job), download=download)
 
 
 # -- OpenAPI -----------------------------------------------------------------------------------------------------

@@ -24,8 +24,9 @@ from kg.settings import REASONING_MODES
 from kg.sparql.errors import HttpError
 from kg.sparql.formats import GRAPH, SOLUTIONS, format_named
 from kg.web import current_evaluator, current_graph, current_settings
+from kg.web.answers import answer
 from kg.web.auth import require_write_token
-from kg.web.canned import current_catalogue, download_extension, trial
+from kg.web.canned import current_catalogue, trial
 from kg.web.result_view import ResultView, view_of_body
 
 blueprint = Blueprint("query_page", __name__)
@@ -197,12 +198,7 @@ def download() -> Response:
         raise HttpError(f"unknown format {fmt_name!r}") from None
     job, _ = editor_job(request.args.get("sparql", ""), request.args.get("reasoning") or None,
                         fmt.name if fmt.kind == SOLUTIONS else None, fmt.name if fmt.kind == GRAPH else None)
-    outcome = current_evaluator().evaluate(job)
-    if not outcome.ok:
-        raise HttpError(outcome.message or f"format {fmt_name!r} cannot carry this answer", outcome.status)
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="query.{download_extension(fmt)}"'
-    return response
+    return answer(current_evaluator().evaluate(job), negotiated=False, download="query")
 
 
 def _download_formats(is_graph: bool) -> list[tuple[str, str]]:

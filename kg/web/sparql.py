@@ -9,18 +9,16 @@ errors become clear 4xx answers.  CORS headers let browser tools call it.
 
 from __future__ import annotations
 
-from typing import NoReturn
-
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from kg.evaluation import QueryJob
-from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
 from kg.sparql.errors import HttpError
-from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_header, write_graph
+from kg.sparql.formats import GRAPH, formats_for, negotiate, negotiate_header, write_graph
 from kg.sparql.protocol import DescriptionRequest, QueryRequest, UpdateRequest, parse_request
 from kg.sparql.service_description import TRUNCATION_HEADER, describe_service, service_namespace
 from kg.sparql.update import run_update
 from kg.web import current_evaluator, current_graph, current_settings
+from kg.web.answers import answer
 from kg.web.auth import require_write_token
 
 blueprint = Blueprint("sparql", __name__)
@@ -68,27 +66,7 @@ def _query(operation: QueryRequest) -> Response:
         solutions_format=solutions_format.name if solutions_format else None,
         graph_format=graph_format.name if graph_format else None,
     )
-    outcome = current_evaluator().evaluate(job)
-    g.result_rows = outcome.rows
-    if not outcome.ok:
-        _refusal(outcome)
-    fmt = format_named(outcome.format or "")
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    if outcome.truncated:
-        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
-    return response
-
-
-def _refusal(outcome: Outcome) -> NoReturn:
-    if outcome.status == NOT_ACCEPTABLE:
-        offered = ", ".join(fmt.media_type for fmt in formats_for(outcome.kind or SOLUTIONS))
-        what = "SELECT/ASK" if outcome.kind == SOLUTIONS else "CONSTRUCT/DESCRIBE"
-        raise HttpError(f"no acceptable format for a {what} answer; offered: {offered} (or format=NAME)", 406,
-                        headers={"Vary": "Accept"})
-    headers = {"Retry-After": "1"} if outcome.status == UNAVAILABLE else None
-    raise HttpError(outcome.message or "the query failed", outcome.status, headers=headers, line=outcome.line,
-                    column=outcome.column)
+    return answer(current_evaluator().evaluate(job))
 
 
 def _update(operation: UpdateRequest) -> Response:
