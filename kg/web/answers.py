@@ -6,7 +6,7 @@ from flask import Response, g
 
 from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
 from kg.sparql.errors import HttpError
-from kg.sparql.formats import SOLUTIONS, ResultFormat, format_named, formats_for
+from kg.sparql.formats import SOLUTIONS, Format, format_named, formats_for
 from kg.sparql.service_description import TRUNCATION_HEADER
 from kg.web import current_settings
 
@@ -43,6 +43,6 @@ def refusal(outcome: Outcome) -> HttpError:
                      line=outcome.line, column=outcome.column)
 
 
-def download_extension(fmt: ResultFormat) -> str:
+def download_extension(fmt: Format) -> str:
     """The file extension of a download: the format's own, but ``json``/``xml`` for the SPARQL results formats."""
     return {"srj": "json", "srx": "xml"}.get(fmt.extension, fmt.extension)

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg.formats import Format
 from kg.graph import INFERRED_BY_MODE
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
@@ -29,7 +30,6 @@ from kg.linked_data.flavours import (
     FLAVOURS,
     HTML,
     RDF_FLAVOURS,
-    Flavour,
     LinkedDataError,
     flavour_named,
     negotiate,
@@ -62,7 +62,7 @@ class Target:
 class Choice:
     """The flavour to answer in, and how it was chosen."""
 
-    flavour: Flavour
+    flavour: Format
     negotiated: bool
     """Chosen from ``Accept`` (so the answer varies with it)."""
     fixed_url: bool
@@ -82,7 +82,7 @@ def _relative_raw_path() -> str:
     return raw[1:] if raw.startswith("/") else raw
 
 
-def _choose(fixed: Flavour | None) -> Choice:
+def _choose(fixed: Format | None) -> Choice:
     if fixed is not None:
         return Choice(fixed, False, True)
     requested = request.args.get("format")
@@ -193,7 +193,7 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
     return render_template("linked_data/resource.html", page=page)
 
 
-def _alternates(site: Site, iri: str, given: str | None, current: Flavour) -> str:
+def _alternates(site: Site, iri: str, given: str | None, current: Format) -> str:
     return ", ".join(
         f'<{site.document(iri, f.extension, given)}>; rel="alternate"; type="{f.media_type}"'
         for f in (*RDF_FLAVOURS, HTML)
@@ -210,7 +210,7 @@ def _finish(response: Response) -> Response:
     return response.make_conditional(request)
 
 
-def _dereference(relative_raw: str, fixed: Flavour | None = None) -> Response:
+def _dereference(relative_raw: str, fixed: Format | None = None) -> Response:
     site = _site()
     choice = _choose(fixed)
     graph = current_graph()

@@ -202,7 +202,9 @@ def download() -> Response:
 
 
 def _download_formats(is_graph: bool) -> list[tuple[str, str]]:
-    return [("Turtle", "turtle"), ("N-Triples", "nt")] if is_graph else [("CSV", "csv"), ("JSON", "json")]
+    """The (label, name) of the formats the page offers downloads in."""
+    names = ("turtle", "nt") if is_graph else ("csv", "json")
+    return [(format_named(name).label, name) for name in names]
 
 
 def _fields(query: CannedQuery, args: Mapping[str, str]) -> list[Field]:
