@@ -106,7 +106,8 @@ class _Parameters:
 def parse_request(
     method: str, query_string: bytes, content_type: str | None, body: bytes
 ) -> QueryRequest | UpdateRequest | DescriptionRequest:
-    """What a request to the endpoint asks for (a :class:`ProtocolError` if the protocol does not allow it)."""
+    """What a request to the endpoint asks for (a :class:`ProtocolError` if the protocol does not allow it, an
+    :class:`~kg.sparql.entailment.UnknownReasoning` for a ``reasoning=`` that names no mode)."""
     parameters = _Parameters()
     parameters.add(_decode_form(query_string, "the URL's query string"))
     query = update = None
