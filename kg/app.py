@@ -13,7 +13,6 @@ from flask import Flask, Response, abort, g, request
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
-from kg.store import StoreError
 
 
 def create_app(
@@ -41,7 +40,6 @@ def create_app(
     app.extensions["kg.catalogue"] = Catalogue.from_settings(settings)
     errors.install(app)
     security.install(app, settings.max_request_bytes)
-    app.register_error_handler(StoreError, _store_failure)
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(query_page.blueprint)
@@ -89,13 +87,6 @@ def _serve_under(app: Flask, base_path: str) -> None:
     def refuse_outside_prefix() -> None:
         if request.environ.get(OUTSIDE_PREFIX):
             abort(404, f"nothing is served outside {base_path} (the path of KG_BASE_URI); try {base_path}")
-
-
-def _store_failure(error: StoreError) -> Response:
-    """A store that is down or failing answers 502/503 with what happened; the next request tries it again."""
-    from kg.web.errors import error_response
-
-    return error_response(error.status, error.message, headers={"Retry-After": "5"} if error.status == 503 else None)
 
 
 def _log_requests(app: Flask) -> None:

@@ -32,6 +32,8 @@ from typing import Any
 from gunicorn import http
 from gunicorn.workers.gthread import ThreadWorker
 
+from kg.web.errors import SlowClient
+
 #: Seconds a client has to send the head of a request (its line and headers), from its connection or previous answer.
 HEAD_SECONDS = 10.0
 #: Largest request head gathered: past it, gunicorn refuses the request (its line and header limits are lower).
@@ -40,10 +42,6 @@ MAX_HEAD_BYTES = 2_000_000
 REQUEST_SECONDS = 20.0
 #: Seconds one write of an answer may wait for a client that does not read it.
 WRITE_SECONDS = 60.0
-
-
-class SlowClient(ConnectionResetError):
-    """The client took too long to send its request or to read the answer: its connection is dropped."""
 
 
 class PatientSocket(socket.socket):

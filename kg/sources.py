@@ -10,21 +10,13 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg.formats import GRAPH, formats_for
 from kg.settings import PROJECT_ROOT
 
-#: File extension -> RDF format, as the W3C specs and common practice name them.
+#: File extension -> RDF format, from the format registry (``.ttl``, ``.owl``, ``.jsonld``…).
 FORMATS_BY_EXTENSION: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".ntriples": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".trig": ox.RdfFormat.TRIG,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-    ".json": ox.RdfFormat.JSON_LD,
+    f".{extension}": fmt.engine for fmt in formats_for(GRAPH) for extension in fmt.extensions
+    if isinstance(fmt.engine, ox.RdfFormat)
 }
 
 #: Files of the shipped ontology folder that are not part of the reasoned dataset.

@@ -37,7 +37,7 @@ from kg.evaluation.pool import WorkerPool
 from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
-from kg.sparql.errors import QueryError
+from kg.sparql.errors import HttpError, QueryError
 from kg.sparql.protocol import ProtocolError, decode_content, parse_request
 from kg.sparql.safety import check_query, check_update
 from tests.conftest import FIXTURES
@@ -336,11 +336,11 @@ def test_the_limit_checks_raise_only_query_errors(text: str) -> None:
 @settings(max_examples=1000, deadline=None, derandomize=True, database=None)
 @given(st.sampled_from(["GET", "POST"]), st.binary(max_size=300), st.sampled_from(CONTENT_TYPES + [None, ""]),
        st.binary(max_size=300))
-def test_the_protocol_reader_raises_only_protocol_errors(method: str, query_string: bytes, content_type: str | None,
+def test_the_protocol_reader_raises_only_http_errors(method: str, query_string: bytes, content_type: str | None,
                                                          body: bytes) -> None:
     try:
         parse_request(method, query_string, content_type, body)
-    except ProtocolError as error:
+    except HttpError as error:
         assert 400 <= error.status < 500 and error.message
 
 

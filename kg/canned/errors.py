@@ -1,16 +1,17 @@
-"""Typed errors of the query library; each carries the HTTP status the web layer answers with."""
+"""Typed errors of the query library; each is an :class:`HttpError` with the status the web layer answers with."""
 
 from __future__ import annotations
 
+from kg.sparql.errors import HttpError
 
-class CannedError(Exception):
+
+class CannedError(HttpError):
     """Something about a canned query, its name or its parameters is wrong (``message`` says what)."""
 
     status = 400
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message, **details)
 
 
 class QueryNotFound(CannedError):
@@ -30,7 +31,7 @@ class InvalidQuery(CannedError):
     """
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, line=line, column=column)
         self.line = line
         self.column = column
 
@@ -39,7 +40,7 @@ class ParameterError(CannedError):
     """A parameter value that is missing, unknown or does not have the declared type."""
 
     def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, parameter=parameter)
         self.parameter = parameter
 
 

@@ -89,7 +89,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         415: "The body must be application/sparql-query",
         503: "The query exceeded the time limit",
     }
-    return {str(status): {"description": reasons[status], "content": _json("Error")} for status in statuses}
+    problem = {"application/problem+json": {"schema": _ref("schemas", "Error")}}
+    return {str(status): {"description": reasons[status], "content": problem} for status in statuses}
 
 
 def _name_parameter() -> dict[str, Any]:
@@ -358,10 +359,14 @@ def _components() -> dict[str, Any]:
         "schemas": {
             "Error": {
                 "type": "object",
-                "required": ["error", "status"],
+                "description": "Problem details (RFC 9457); `error` repeats `detail`.",
+                "required": ["type", "title", "status", "detail", "error"],
                 "properties": {
-                    "error": {"type": "string"},
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
                     "status": {"type": "integer"},
+                    "detail": {"type": "string"},
+                    "error": {"type": "string"},
                     "parameter": {"type": "string"},
                     "line": {"type": "integer"},
                     "column": {"type": "integer"},

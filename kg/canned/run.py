@@ -11,13 +11,17 @@ from kg.canned.grlc import paged
 from kg.canned.model import CannedQuery
 from kg.evaluation import Evaluator, Outcome, QueryJob
 from kg.dataset import KnowledgeGraph
+from kg.sparql.entailment import parse_reasoning
 
 MAX_PAGE = 1_000_000
 
 
 def run_mode(query: CannedQuery, graph: KnowledgeGraph, reasoning: str | None = None) -> str:
-    """The entailment of a run: the one asked for, else the query's own, else the server's default."""
-    return graph.check_mode(reasoning or query.reasoning)
+    """The entailment of a run: the one asked for, else the query's own, else the server's default.
+
+    Raises :class:`~kg.sparql.entailment.UnknownReasoning` for a mode that does not exist.
+    """
+    return parse_reasoning(reasoning or query.reasoning) or graph.settings.default_reasoning
 
 
 def query_job(
@@ -31,7 +35,7 @@ def query_job(
 ) -> QueryJob:
     """The job that runs ``query`` with request values ``given`` (checked and bound, never pasted into the text).
 
-    Raises ``ParameterError`` for a bad value and ``QueryError`` for an unknown reasoning mode.
+    Raises ``ParameterError`` for a bad value and ``UnknownReasoning`` for an unknown reasoning mode.
     """
     mode = run_mode(query, graph, reasoning)
     bindings = bind_parameters(query, given, graph)

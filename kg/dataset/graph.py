@@ -26,6 +26,7 @@ from kg.dataset.record import DatasetRecord
 from kg.namespaces import ProjectNamespaces
 from kg.reasoning.closure import Closure
 from kg.settings import Settings
+from kg.sparql.entailment import parse_reasoning
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import has_dataset_clause
 from kg.sparql.safety import check_query
@@ -184,10 +185,7 @@ class KnowledgeGraph:
 
     def check_mode(self, reasoning_mode: str | None) -> str:
         """The entailment mode to use (the default when ``None``); a ``QueryError`` if unknown."""
-        mode = reasoning_mode or self.settings.default_reasoning
-        if mode not in reasoning.MODES:
-            raise QueryError(f"unknown reasoning {mode!r}; use one of: {', '.join(reasoning.MODES)}")
-        return mode
+        return parse_reasoning(reasoning_mode) or self.settings.default_reasoning
 
     def query(
         self,

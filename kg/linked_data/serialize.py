@@ -16,18 +16,9 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 import rdflib
 
+from kg.formats import Format
 from kg.linked_data.describe import Description, Fact, ox_quad
-from kg.linked_data.flavours import Flavour
 from kg.sparql.formats import prefixes_used
-
-_ENGINE_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-    "nquads": ox.RdfFormat.N_QUADS,
-}
-
 
 def _order(description: Description) -> list[Fact]:
     """Facts in a stable order: the topic's first, then by subject, predicate, object."""
@@ -59,12 +50,12 @@ def jsonld_context(triples: list[ox.Triple], prefixes: Mapping[str, str], vocabu
     return context
 
 
-def serialize(description: Description, flavour: Flavour, prefixes: Mapping[str, str], vocabulary: str) -> bytes:
+def serialize(description: Description, flavour: Format, prefixes: Mapping[str, str], vocabulary: str) -> bytes:
     """``description`` in ``flavour`` (an RDF flavour)."""
     if flavour.name == "jsonld":
         return _jsonld(description, prefixes, vocabulary)
-    engine_format = _ENGINE_FORMATS[flavour.name]
-    if flavour.has_graphs:
+    engine_format = flavour.engine
+    if flavour.dataset:
         quads = _quads(description)
         used = prefixes_used((q.triple for q in quads), prefixes)
         return ox.serialize(quads, format=engine_format, prefixes=used if engine_format == ox.RdfFormat.TRIG else None)
@@ -83,7 +74,7 @@ def _jsonld(description: Description, prefixes: Mapping[str, str], vocabulary: s
     return text.encode("utf-8")
 
 
-def empty(flavour: Flavour, message: str) -> bytes:
+def empty(flavour: Format, message: str) -> bytes:
     """An empty document in ``flavour`` carrying ``message`` where the syntax has comments (404 bodies)."""
     if flavour.name == "jsonld":
         return json.dumps({"@graph": []}).encode("utf-8")

@@ -20,7 +20,6 @@ from kg.dataset import DatasetLayout, KnowledgeGraph
 from kg.linked_data.catalogue import Catalogue
 from kg.linked_data.describe import Description, Triple, generated
 from kg.linked_data.flavours import RDF_FLAVOURS
-from kg.sparql.formats import format_named
 
 PATH = ".well-known/void"
 LICENSE = URIRef("https://creativecommons.org/licenses/by/3.0/igo/")
@@ -75,7 +74,7 @@ def void_triples(
     yield dataset, VOID.uriSpace, Literal(base + "id/")
     yield dataset, VOID.rootResource, URIRef(base + "ontology")
     for flavour in RDF_FLAVOURS:
-        yield dataset, VOID.feature, URIRef(format_named(flavour.name).iri)
+        yield dataset, VOID.feature, URIRef(str(flavour.iri))
     for vocabulary in vocabularies:
         yield dataset, VOID.vocabulary, URIRef(vocabulary)
     for kind in EXAMPLE_KINDS:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.reasoning import fast, owlrl_engine
+from kg.settings import REASONING_MODES
 from kg.reasoning.noise import without_noise
 
-MODES = ("none", "rdfs", "owlrl")
-ENTAILING_MODES = ("rdfs", "owlrl")
+MODES = REASONING_MODES
+ENTAILING_MODES = tuple(mode for mode in MODES if mode != "none")
 
 
 

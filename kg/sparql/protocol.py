@@ -23,7 +23,8 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from kg.settings import REASONING_MODES
+from kg.sparql.entailment import parse_reasoning
+from kg.sparql.errors import HttpError
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -39,14 +40,11 @@ QUERY_DATASET = ("default-graph-uri", "named-graph-uri")
 UPDATE_DATASET = ("using-graph-uri", "using-named-graph-uri")
 
 
-class ProtocolError(Exception):
+class ProtocolError(HttpError):
     """A request the protocol does not allow: ``status`` (400, 405, 415…) and what is wrong."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
+        super().__init__(message, status, headers=headers)
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,8 @@ class _Parameters:
 def parse_request(
     method: str, query_string: bytes, content_type: str | None, body: bytes
 ) -> QueryRequest | UpdateRequest | DescriptionRequest:
-    """What a request to the endpoint asks for (a :class:`ProtocolError` if the protocol does not allow it)."""
+    """What a request to the endpoint asks for (a :class:`ProtocolError` if the protocol does not allow it, an
+    :class:`~kg.sparql.entailment.UnknownReasoning` for a ``reasoning=`` that names no mode)."""
     parameters = _Parameters()
     parameters.add(_decode_form(query_string, "the URL's query string"))
     query = update = None
@@ -150,9 +149,7 @@ def parse_request(
     for name in UPDATE_DATASET:
         if parameters.all(name):
             raise ProtocolError(400, f"'{name}' applies to updates; a query names its dataset with {' or '.join(QUERY_DATASET)}")
-    reasoning = parameters.one("reasoning")
-    if reasoning is not None and reasoning not in REASONING_MODES:
-        raise ProtocolError(400, f"unknown reasoning {reasoning!r}; use one of: {', '.join(REASONING_MODES)}")
+    reasoning = parse_reasoning(parameters.one("reasoning"))
     if query is None:
         if method == "POST":
             raise ProtocolError(400, "missing the query: send a 'query' (or 'update') parameter or a SPARQL body")

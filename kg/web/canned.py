@@ -2,61 +2,33 @@
 
 from __future__ import annotations
 
-import hmac
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.canned.binding import instances_of
 from kg.canned.catalogue import Catalogue
 from kg.canned.checks import explain_engine_error
-from kg.canned.errors import CannedError, InvalidQuery, ParameterError
 from kg.canned.model import CannedQuery, Parameter
 from kg.canned.openapi import openapi_document
 from kg.canned.run import page_of, query_job, trial_run
-from kg.evaluation.job import UNAVAILABLE
-from kg.sparql.errors import QueryError
-from kg.sparql.formats import GRAPH, SOLUTIONS, ResultFormat, formats_for, negotiate_answer
-from kg.web.service_description import TRUNCATION_HEADER
-from kg.web import current_evaluator, current_graph, current_settings
+from kg.sparql.errors import HttpError
+from kg.sparql.formats import GRAPH, SOLUTIONS, formats_for, negotiate_answer
+from kg.web import current_evaluator, current_graph
+from kg.web.answers import answer
+from kg.web.auth import require_write_token
 
 blueprint = Blueprint("canned", __name__)
 
 SPARQL_QUERY = "application/sparql-query"
 
 
-class WriteRefused(Exception):
-    """A write without the right bearer token (401), or on a server that has none (403)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
 def current_catalogue() -> Catalogue:
     """The running app's query catalogue."""
     return current_app.extensions["kg.catalogue"]
-
-
-def check_write_token(presented: str | None, asked_as: str = "an 'Authorization: Bearer <token>' header") -> None:
-    """Refuse a write unless ``presented`` is the server's write token (``WriteRefused`` 403 if it has none)."""
-    token = current_settings().write_token
-    if not token:
-        raise WriteRefused(403, "writes are disabled: the server has no write token (set KG_WRITE_TOKEN)")
-    if not presented:
-        raise WriteRefused(401, f"this write needs {asked_as}")
-    if not hmac.compare_digest(presented.encode(), token.encode()):
-        raise WriteRefused(401, "the token is not the server's write token")
-
-
-def require_write_token() -> None:
-    """Let the request through only with ``Authorization: Bearer <KG_WRITE_TOKEN>``."""
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    check_write_token(given.strip() if scheme.lower() == "bearer" else None)
 
 
 def trial(query: CannedQuery) -> None:
@@ -91,13 +63,13 @@ def put_query(name: str) -> Response:
     """Create or replace a saved query from its ``.rq`` text."""
     require_write_token()
     if request.mimetype != SPARQL_QUERY:
-        return error_response(415, f"send the .rq file as the body with Content-Type: {SPARQL_QUERY}")
+        raise HttpError(f"send the .rq file as the body with Content-Type: {SPARQL_QUERY}", 415)
     try:
         text = request.get_data().decode("utf-8")
     except UnicodeDecodeError as error:
-        return error_response(400, f"the body is not UTF-8 (byte {error.start})")
+        raise HttpError(f"the body is not UTF-8 (byte {error.start})") from None
     if not text.strip():
-        return error_response(400, "the body is empty: send the .rq file (metadata header and SPARQL)")
+        raise HttpError("the body is empty: send the .rq file (metadata header and SPARQL)")
     query, created = current_catalogue().save(name, text, trial)
     response = jsonify(_with_links(query.to_json()))
     response.status_code = 201 if created else 200
@@ -149,25 +121,16 @@ def run(name: str) -> Response:
     fmt = solutions_format if kind == SOLUTIONS else graph_format
     if fmt is None:
         offered = ", ".join(f.media_type for f in formats_for(kind))
-        return error_response(406, f"cannot answer in the requested format; offered: {offered}")
+        raise HttpError(f"cannot answer in the requested format; offered: {offered}", 406)
     given = {key: values for key, values in request.values.lists()}
     job = query_job(query, given, current_graph(), reasoning=request.values.get("reasoning") or None,
                     solutions_format=fmt.name if kind == SOLUTIONS else None,
                     graph_format=fmt.name if kind == GRAPH else None)
+    download = name if request.values.get("download", "").lower() in ("1", "true", "yes", "on") else None
     outcome = current_evaluator().evaluate(job)
-    g.result_rows = outcome.rows
     if not outcome.ok:
-        message = explain_engine_error(query, outcome.message or "the query could not be answered")
-        response = error_response(outcome.status, message, line=outcome.line, column=outcome.column)
-        if outcome.status == UNAVAILABLE:
-            response.headers["Retry-After"] = "1"
-        return response
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    if outcome.truncated:
-        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
-    if request.values.get("download", "").lower() in ("1", "true", "yes", "on"):
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}.{download_extension(fmt)}"'
+        outcome = replace(outcome, message=explain_engine_error(query, outcome.message or "the query could not be answered"))
+    response = answer(outcome, download=download)
     page = page_of(query, given)
     if query.pagination and page:
         response.headers["Link"] = _page_links(name, page, full=(outcome.rows or 0) >= query.pagination)
@@ -181,11 +144,6 @@ def _page_links(name: str, page: int, full: bool) -> str:
     base = url_for("canned.run", name=name)
     return ", ".join(f'<{base}?{urlencode([*kept, ("page", number)])}>; rel="{rel}"'
                      for rel, number in pages.items() if number is not None)
-
-
-def download_extension(fmt: ResultFormat) -> str:
-    """The file extension of a download: the format's own, but ``json``/``xml`` for the SPARQL results formats."""
-    return {"srj": "json", "srx": "xml"}.get(fmt.extension, fmt.extension)
 
 
 # -- OpenAPI -----------------------------------------------------------------------------------------------------
@@ -218,49 +176,6 @@ def code_spans(text: str) -> Markup:
 def docs() -> str:
     """The OpenAPI document rendered as a page (no scripts, nothing fetched)."""
     return render_template("api_docs.html", document=current_openapi())
-
-
-# -- errors ------------------------------------------------------------------------------------------------------
-
-
-def error_response(status: int, message: str, **details: Any) -> Response:
-    """A JSON error: ``{"error": message, "status": status, ...details}``."""
-    response = jsonify(error=message, status=status, **{k: v for k, v in details.items() if v is not None})
-    response.status_code = status
-    return response
-
-
-@blueprint.errorhandler(CannedError)
-def canned_error(error: CannedError) -> Response:
-    """Typed library errors → their status, with the parameter or SPARQL position when known."""
-    details: dict[str, Any] = {}
-    if isinstance(error, ParameterError):
-        details["parameter"] = error.parameter
-    if isinstance(error, InvalidQuery):
-        details.update(line=error.line, column=error.column)
-    return error_response(error.status, error.message, **details)
-
-
-@blueprint.errorhandler(QueryError)
-def query_error(error: QueryError) -> Response:
-    """A query the engine cannot answer as asked (e.g. an unknown reasoning mode)."""
-    return error_response(error.status, error.message, line=error.line, column=error.column)
-
-
-@blueprint.errorhandler(RequestEntityTooLarge)
-def too_large(_error: RequestEntityTooLarge) -> Response:
-    """A body over ``KG_MAX_REQUEST_BYTES``."""
-    limit = current_settings().max_request_bytes
-    return error_response(413, f"the body is larger than {limit:,} bytes (KG_MAX_REQUEST_BYTES)")
-
-
-@blueprint.errorhandler(WriteRefused)
-def write_refused(error: WriteRefused) -> Response:
-    """Writes without the token: 401 with a ``WWW-Authenticate`` challenge, or 403 if writes are off."""
-    response = error_response(error.status, error.message)
-    if error.status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="ipkg"'
-    return response
 
 
 def _with_links(document: dict[str, Any]) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 
 from kg.dataset.explain import explain
+from kg.reasoning import ENTAILING_MODES
 from kg.reasoning.explain import TripleSyntaxError, parse_triple
+from kg.sparql.entailment import parse_reasoning
+from kg.sparql.errors import HttpError
 from kg.web import current_graph
 
 blueprint = Blueprint("explain", __name__)
-
-EXPLAINED_MODES = ("owlrl", "rdfs")
 
 
 @blueprint.get("/explain")
@@ -22,24 +23,20 @@ def explain_triple() -> Response:
     404 when the triple is not entailed.
     """
     graph = current_graph()
-    mode = request.args.get("reasoning") or "owlrl"
-    if mode not in EXPLAINED_MODES:
-        return _error(400, f"unknown reasoning {mode!r}; explanations exist for: {', '.join(EXPLAINED_MODES)}")
+    mode = parse_reasoning(request.args.get("reasoning") or None) or "owlrl"
+    if mode not in ENTAILING_MODES:
+        raise HttpError(f"nothing is derived under reasoning {mode!r}; explanations exist for: "
+                        f"{', '.join(ENTAILING_MODES)}")
     missing = [name for name in ("s", "p", "o") if not request.args.get(name, "").strip()]
     if missing:
-        return _error(400, f"missing parameter(s): {', '.join(missing)} (the triple's subject, predicate and object)")
+        raise HttpError(f"missing parameter(s): {', '.join(missing)} (the triple's subject, predicate and object)")
     try:
         triple = parse_triple(request.args["s"], request.args["p"], request.args["o"],
                               graph.namespaces.prefixes(), graph.settings.base_uri)
     except TripleSyntaxError as error:
-        return _error(400, str(error))
+        raise HttpError(str(error)) from None
     derivation = explain(graph, triple, mode)
     if derivation is None:
-        return _error(404, f"the triple is not entailed under {mode}: {triple}")
+        raise HttpError(f"the triple is not entailed under {mode}: {triple}", 404)
     return jsonify(derivation.to_json())
 
-
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message, status=status)
-    response.status_code = status
-    return response

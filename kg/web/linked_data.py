@@ -21,10 +21,19 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg.formats import Format
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
 from kg.linked_data.describe import Describer, Description
-from kg.linked_data.flavours import FLAVOURS, HTML, RDF_FLAVOURS, Flavour, flavour_named, negotiate, split_extension
+from kg.linked_data.flavours import (
+    FLAVOURS,
+    HTML,
+    RDF_FLAVOURS,
+    LinkedDataError,
+    flavour_named,
+    negotiate,
+    split_extension,
+)
 from kg.linked_data.home import home_page, label_terms
 from kg.linked_data.labels import Labeller
 from kg.linked_data.ontology import ontology_page
@@ -32,20 +41,11 @@ from kg.linked_data.pages import explain_link, format_links, graph_page, resourc
 from kg.linked_data.site import DOC, Site, candidate_iris, raw_path
 from kg.linked_data.void import PATH as VOID_PATH
 from kg.linked_data.void import describe_dataset
-from kg.reasoning import MODES
+from kg.settings import REASONING_MODES
+from kg.sparql.entailment import parse_reasoning
 from kg.web import current_graph, current_settings
 
 blueprint = Blueprint("linked_data", __name__)
-
-class LinkedDataError(Exception):
-    """A request that cannot be answered: its status, a message, and the flavour to answer in."""
-
-    def __init__(self, status: int, message: str, flavour: Flavour | None = None, negotiated: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.flavour = flavour
-        self.negotiated = negotiated
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class Target:
 class Choice:
     """The flavour to answer in, and how it was chosen."""
 
-    flavour: Flavour
+    flavour: Format
     negotiated: bool
     """Chosen from ``Accept`` (so the answer varies with it)."""
     fixed_url: bool
@@ -81,7 +81,7 @@ def _relative_raw_path() -> str:
     return raw[1:] if raw.startswith("/") else raw
 
 
-def _choose(fixed: Flavour | None) -> Choice:
+def _choose(fixed: Format | None) -> Choice:
     if fixed is not None:
         return Choice(fixed, False, True)
     requested = request.args.get("format")
@@ -102,9 +102,7 @@ def _choose(fixed: Flavour | None) -> Choice:
 
 def _reasoning(target: Target) -> tuple[str, str | None]:
     """The entailment mode to describe ``target`` under, and the ``reasoning=`` parameter as given."""
-    given = request.args.get("reasoning")
-    if given is not None and given not in MODES:
-        raise LinkedDataError(400, f"unknown reasoning {given!r}; use one of: {', '.join(MODES)}")
+    given = parse_reasoning(request.args.get("reasoning"))
     default = "none" if target.kind == "ontology" else current_settings().default_reasoning
     return given or default, given
 
@@ -189,12 +187,12 @@ def _html(target: Target, mode: str, given: str | None, site: Site) -> str:
             "linked_data/graph.html", page=graph_page(description, labeller, site, explain, given, inferred)
         )
     default = current_settings().default_reasoning
-    modes = (default, *(m for m in MODES if m != default))
+    modes = (default, *(m for m in REASONING_MODES if m != default))
     page = resource_page(description, labeller, site, explain, given, modes, graph.namespaces.terms)
     return render_template("linked_data/resource.html", page=page)
 
 
-def _alternates(site: Site, iri: str, given: str | None, current: Flavour) -> str:
+def _alternates(site: Site, iri: str, given: str | None, current: Format) -> str:
     return ", ".join(
         f'<{site.document(iri, f.extension, given)}>; rel="alternate"; type="{f.media_type}"'
         for f in (*RDF_FLAVOURS, HTML)
@@ -211,7 +209,7 @@ def _finish(response: Response) -> Response:
     return response.make_conditional(request)
 
 
-def _dereference(relative_raw: str, fixed: Flavour | None = None) -> Response:
+def _dereference(relative_raw: str, fixed: Format | None = None) -> Response:
     site = _site()
     choice = _choose(fixed)
     graph = current_graph()
@@ -268,19 +266,3 @@ def home() -> Response:
     page = home_page(counts, labeller, graph.namespaces.terms)
     body = render_template("linked_data/home.html", page=page, root=site.root)
     return _finish(Response(body, content_type=HTML.content_type))
-
-
-@blueprint.errorhandler(LinkedDataError)
-def answer_error(error: LinkedDataError) -> Response:
-    """The error in the flavour asked for: a page, an empty RDF document with the reason, or plain text."""
-    flavour = error.flavour
-    if flavour is not None and flavour.is_html:
-        body = render_template("linked_data/error.html", status=error.status, message=error.message)
-        response = Response(body, status=error.status, content_type=flavour.content_type)
-    elif flavour is not None:
-        response = Response(rdf.empty(flavour, error.message), status=error.status, content_type=flavour.content_type)
-    else:
-        response = Response(error.message + "\n", status=error.status, content_type="text/plain; charset=utf-8")
-    if error.negotiated:
-        response.vary.add("Accept")
-    return response

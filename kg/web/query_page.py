@@ -20,11 +20,13 @@ from kg.canned.header import parse_header, with_metadata
 from kg.canned.model import CannedQuery, Parameter
 from kg.canned.run import query_job
 from kg.evaluation import QueryJob
-from kg.reasoning import MODES
-from kg.sparql.errors import QueryError
+from kg.settings import REASONING_MODES
+from kg.sparql.errors import HttpError
 from kg.sparql.formats import GRAPH, SOLUTIONS, format_named
 from kg.web import current_evaluator, current_graph, current_settings
-from kg.web.canned import WriteRefused, check_write_token, current_catalogue, download_extension, trial
+from kg.web.answers import answer
+from kg.web.auth import require_write_token
+from kg.web.canned import current_catalogue, trial
 from kg.web.result_view import ResultView, view_of_body
 
 blueprint = Blueprint("query_page", __name__)
@@ -102,15 +104,14 @@ def save() -> Response | tuple[str, int]:
     text = form.get("sparql", "")
     save_form = {key: form.get(key, "") for key in ("save_name", "save_title", "save_description", "save_tags")}
     try:
-        check_write_token(form.get("token", "").strip(), "the write token")
+        require_write_token(form.get("token", "").strip(), "the write token")
         tags = [tag.strip() for tag in form.get("save_tags", "").split(",") if tag.strip()]
         text = with_metadata(text, title=form.get("save_title", "").strip() or None,
                              description=form.get("save_description", "").strip() or None, tags=tags or None)
         current_catalogue().save(name, text, trial)
-    except (CannedError, WriteRefused) as error:
-        status = error.status
+    except HttpError as error:
         return _render(selected=None, sparql_text=form.get("sparql", ""), outcome=None, saved=None,
-                       save_form=save_form, save_error=error.message, status=status)
+                       save_form=save_form, save_error=error.message, status=error.status)
     return redirect(url_for("query_page.page", name=name, saved=1) + "#canned")
 
 
@@ -129,8 +130,8 @@ def _run_canned(query: CannedQuery, args: Mapping[str, str]) -> Outcome:
     try:
         job = query_job(query, given, current_graph(), reasoning=reasoning, solutions_format="json",
                         graph_format="nt")
-    except (CannedError, QueryError) as error:
-        return Outcome(error=error.message, status=getattr(error, "status", 400))
+    except HttpError as error:
+        return Outcome(error=error.message, status=error.status)
     api = {key: values[0] for key, values in given.items() if values[0] != ""}
     if reasoning:
         api["reasoning"] = reasoning
@@ -147,8 +148,8 @@ def _run_sparql(text: str, reasoning: str | None) -> Outcome:
         return Outcome(error="the query is empty", status=400)
     try:
         job, query = editor_job(text, reasoning, "json", "nt")
-    except (CannedError, QueryError) as error:
-        return Outcome(error=error.message, status=getattr(error, "status", 400))
+    except HttpError as error:
+        return Outcome(error=error.message, status=error.status)
     outcome = _evaluate(job, {})
     if outcome.error and query is not None:
         outcome.error = explain_engine_error(query, outcome.error)
@@ -194,23 +195,16 @@ def download() -> Response:
     try:
         fmt = format_named(fmt_name)
     except KeyError:
-        return Response(f"unknown format {fmt_name!r}", status=400, content_type="text/plain; charset=utf-8")
-    try:
-        job, _ = editor_job(request.args.get("sparql", ""), request.args.get("reasoning") or None,
-                            fmt.name if fmt.kind == SOLUTIONS else None, fmt.name if fmt.kind == GRAPH else None)
-    except (CannedError, QueryError) as error:
-        return Response(error.message, status=getattr(error, "status", 400), content_type="text/plain; charset=utf-8")
-    outcome = current_evaluator().evaluate(job)
-    if not outcome.ok:
-        message = outcome.message or f"format {fmt_name!r} cannot carry this answer"
-        return Response(message, status=outcome.status, content_type="text/plain; charset=utf-8")
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="query.{download_extension(fmt)}"'
-    return response
+        raise HttpError(f"unknown format {fmt_name!r}") from None
+    job, _ = editor_job(request.args.get("sparql", ""), request.args.get("reasoning") or None,
+                        fmt.name if fmt.kind == SOLUTIONS else None, fmt.name if fmt.kind == GRAPH else None)
+    return answer(current_evaluator().evaluate(job), negotiated=False, download="query")
 
 
 def _download_formats(is_graph: bool) -> list[tuple[str, str]]:
-    return [("Turtle", "turtle"), ("N-Triples", "nt")] if is_graph else [("CSV", "csv"), ("JSON", "json")]
+    """The (label, name) of the formats the page offers downloads in."""
+    names = ("turtle", "nt") if is_graph else ("csv", "json")
+    return [(format_named(name).label, name) for name in names]
 
 
 def _fields(query: CannedQuery, args: Mapping[str, str]) -> list[Field]:
@@ -245,7 +239,7 @@ def _render(
         "fields": _fields(selected, args) if selected is not None else [],
         "sparql_text": sparql_text,
         "outcome": outcome,
-        "reasoning_modes": MODES,
+        "reasoning_modes": REASONING_MODES,
         "reasoning": args.get("reasoning", ""),
         "default_reasoning": current_settings().default_reasoning,
         "saved": saved,

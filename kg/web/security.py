@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from kg.sparql.protocol import ProtocolError, decode_content
 
@@ -42,20 +41,13 @@ _BODY_ERROR = "kg.body_error"
 
 def install(app: Flask, max_body_bytes: int) -> None:
     """Decode content codings ahead of the app, refuse what cannot be, and add the security headers to every answer."""
-    from kg.web.errors import error_response
-
     app.wsgi_app = _BodyGuard(app.wsgi_app, max_body_bytes)  # type: ignore[method-assign]
 
     @app.before_request
-    def refuse_undecodable_body() -> Response | None:
+    def refuse_undecodable_body() -> None:
         error = request.environ.get(_BODY_ERROR)
-        if error is None:
-            return None
-        return error_response(error.status, error.message, headers=error.headers)
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(_error: RequestEntityTooLarge) -> Response:
-        return error_response(413, f"the request body is larger than {max_body_bytes:,} bytes (KG_MAX_REQUEST_BYTES)")
+        if error is not None:
+            raise error
 
     app.after_request(security_headers)
 

@@ -9,19 +9,17 @@ errors become clear 4xx answers.  CORS headers let browser tools call it.
 
 from __future__ import annotations
 
-import hmac
-
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from kg.evaluation import QueryJob
-from kg.evaluation.job import NOT_ACCEPTABLE, UNAVAILABLE, Outcome
-from kg.sparql.errors import QueryError
-from kg.sparql.formats import GRAPH, SOLUTIONS, format_named, formats_for, negotiate, negotiate_header, write_graph
-from kg.sparql.protocol import DescriptionRequest, ProtocolError, QueryRequest, UpdateRequest, parse_request
-from kg.web.service_description import TRUNCATION_HEADER, describe_service, service_namespace
 from kg.evaluation.update import run_update
+from kg.sparql.errors import HttpError
+from kg.sparql.formats import GRAPH, formats_for, negotiate, negotiate_header, write_graph
+from kg.sparql.protocol import DescriptionRequest, QueryRequest, UpdateRequest, parse_request
+from kg.web.service_description import TRUNCATION_HEADER, describe_service, service_namespace
 from kg.web import current_evaluator, current_graph, current_settings
-from kg.web.errors import error_response
+from kg.web.answers import answer
+from kg.web.auth import require_write_token
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -41,18 +39,13 @@ def endpoint() -> Response:
     """Answer a query (GET, form POST or ``application/sparql-query``), an update (POST), or describe the service."""
     if request.method == "OPTIONS":
         return Response(status=204, headers={"Allow": ", ".join(METHODS)})
-    try:
-        body = request.get_data(cache=False) if request.method == "POST" else b""
-        operation = parse_request(request.method, request.query_string, request.headers.get("Content-Type"), body)
-        if isinstance(operation, UpdateRequest):
-            return _update(operation)
-        if isinstance(operation, DescriptionRequest):
-            return _describe(operation)
-        return _query(operation)
-    except ProtocolError as error:
-        return error_response(error.status, error.message, headers=error.headers)
-    except QueryError as error:
-        return error_response(error.status, error.message, line=error.line, column=error.column)
+    body = request.get_data(cache=False) if request.method == "POST" else b""
+    operation = parse_request(request.method, request.query_string, request.headers.get("Content-Type"), body)
+    if isinstance(operation, UpdateRequest):
+        return _update(operation)
+    if isinstance(operation, DescriptionRequest):
+        return _describe(operation)
+    return _query(operation)
 
 
 @blueprint.after_app_request
@@ -73,40 +66,11 @@ def _query(operation: QueryRequest) -> Response:
         solutions_format=solutions_format.name if solutions_format else None,
         graph_format=graph_format.name if graph_format else None,
     )
-    outcome = current_evaluator().evaluate(job)
-    g.result_rows = outcome.rows
-    if not outcome.ok:
-        return _refusal(outcome)
-    fmt = format_named(outcome.format or "")
-    response = Response(outcome.body, content_type=fmt.content_type)
-    response.vary.add("Accept")
-    if outcome.truncated:
-        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
-    return response
-
-
-def _refusal(outcome: Outcome) -> Response:
-    if outcome.status == NOT_ACCEPTABLE:
-        offered = ", ".join(fmt.media_type for fmt in formats_for(outcome.kind or SOLUTIONS))
-        what = "SELECT/ASK" if outcome.kind == SOLUTIONS else "CONSTRUCT/DESCRIBE"
-        response = error_response(406, f"no acceptable format for a {what} answer; offered: {offered} (or format=NAME)")
-        response.vary.add("Accept")
-        return response
-    headers = {"Retry-After": "1"} if outcome.status == UNAVAILABLE else None
-    return error_response(outcome.status, outcome.message or "the query failed", line=outcome.line, column=outcome.column, headers=headers)
+    return answer(current_evaluator().evaluate(job))
 
 
 def _update(operation: UpdateRequest) -> Response:
-    token = current_settings().write_token
-    if token is None:
-        return error_response(403, "updates are disabled: this endpoint has no write token (an operator sets KG_WRITE_TOKEN)")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        return error_response(401, "an update needs the header 'Authorization: Bearer <token>'",
-                              headers={"WWW-Authenticate": 'Bearer realm="ipkg"'})
-    if not hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8")):
-        return error_response(401, "the bearer token is not the endpoint's write token",
-                              headers={"WWW-Authenticate": 'Bearer realm="ipkg", error="invalid_token"'})
+    require_write_token()
     report = run_update(current_graph(), operation.text, operation.using_graph_uris, operation.using_named_graph_uris,
                         evaluator=current_evaluator())
     return Response(report.summary() + "\n", content_type="text/plain; charset=utf-8")
@@ -116,7 +80,7 @@ def _describe(operation: DescriptionRequest) -> Response:
     fmt = negotiate(GRAPH, request.accept_mimetypes, operation.format)
     if fmt is None:
         offered = ", ".join(f.media_type for f in formats_for(GRAPH))
-        return error_response(406, f"the service description is offered as: {offered}")
+        raise HttpError(f"the service description is offered as: {offered}", 406)
     settings = current_settings()
     graph = current_graph()
     triples = describe_service(
