@@ -104,15 +104,20 @@ def _verbose_progress(ctx: click.Context) -> Callable[[str], None]:
 @click.option("--reasoning", type=click.Choice(MODES), help="Entailment: none, rdfs or owlrl (default owlrl).")
 @click.option("--format", "format_name", type=click.Choice(CLI_FORMATS), default=None,
               help="Output format (default: table for SELECT/ASK, turtle for CONSTRUCT/DESCRIBE).")
+@click.option("--query-base", metavar="IRI",
+              help="Base IRI of the query's relative IRIs (default: the file's URL for @FILE, else KG_BASE_URI).")
 @click.pass_context
-def query(ctx: click.Context, query: str, data: tuple[Path, ...], reasoning: str | None, format_name: str | None) -> None:
+def query(ctx: click.Context, query: str, data: tuple[Path, ...], reasoning: str | None, format_name: str | None,
+          query_base: str | None) -> None:
     """Run a SPARQL QUERY: the text, @FILE.rq, or - for standard input."""
     text = _read_query(query)
     settings = _settings(ctx, default_reasoning=reasoning)
+    if query_base is None and query.startswith("@"):
+        query_base = Path(query[1:]).resolve().as_uri()  # a document's relative IRIs are relative to where it is
     graph = _open(settings, data, _verbose_progress(ctx))
     try:
         graph.ensure_reasoned(settings.default_reasoning, _verbose_progress(ctx))
-        answer = graph.query(text)
+        answer = graph.query(text, base_iri=query_base)
     except QueryError as error:
         raise click.ClickException(error.message) from None
     kind = answer_kind(answer)

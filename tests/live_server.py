@@ -152,15 +152,16 @@ def stop(process: subprocess.Popen[bytes], seconds: float = STOP_SECONDS) -> Non
 def live_server(log_dir: Path, *data: Path, env: Mapping[str, str] | None = None, workers: int = 2,
                 port: int | None = None, timeout: float = STARTUP_SECONDS) -> Iterator[LiveServer]:
     """Start ``kg serve --data ...`` on ``port`` (default: a free one), logging to ``log_dir/kg-serve-PORT.log``, with
-    ``KG_BASE_URI`` :data:`BASE_URI` and ``env`` (no other ``KG_*``); yield it once ``GET /sparql`` answers 200."""
+    ``KG_BASE_URI`` :data:`BASE_URI` and ``env`` (no other ``KG_*``); yield it once ``GET <base path>sparql`` answers 200."""
     port = port or free_port()
     environment = {"KG_BASE_URI": BASE_URI, **(env or {})}
     command = [sys.executable, "-m", "kg.cli", "serve", "--port", str(port), "--workers", str(workers)]
     for path in data:
         command += ["--data", str(path)]
     log_path = log_dir / f"kg-serve-{port}.log"
-    with server_process("kg serve", command, port, "/sparql", log_path, env=environment, timeout=timeout) as process:
-        yield LiveServer(f"http://127.0.0.1:{port}/sparql", process, log_path, environment["KG_BASE_URI"])
+    endpoint = urlsplit(environment["KG_BASE_URI"]).path + "sparql"  # the server answers under its base IRI's path
+    with server_process("kg serve", command, port, endpoint, log_path, env=environment, timeout=timeout) as process:
+        yield LiveServer(f"http://127.0.0.1:{port}{endpoint}", process, log_path, environment["KG_BASE_URI"])
 
 
 def _answers(port: int, path: str, headers: Mapping[str, str] | None) -> bool:

@@ -51,3 +51,23 @@ def test_the_shipped_article_is_in_the_default_graph_and_its_passages_are_named_
     assert BASE + "graph/source/p01" in graphs
     people = knowledge_graph.select("SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a kg:Person }", "none")
     assert int(people[0]["n"]) == 16
+
+
+def test_a_query_file_s_relative_iris_resolve_against_the_file(tmp_path: Path) -> None:
+    """``kg query @q.rq``: ``FROM <data.ttl>`` names the file beside the query, not a graph under KG_BASE_URI."""
+    from click.testing import CliRunner
+
+    from kg.cli import main
+
+    data = tmp_path / "data.nq"
+    graph_name = (tmp_path / "g.ttl").as_uri()
+    data.write_text(f"<{EX}a> <{EX}p> <{EX}b> <{graph_name}> .\n")
+    query = tmp_path / "q.rq"
+    query.write_text("SELECT ?s FROM <g.ttl> WHERE { ?s ?p ?o }\n")
+    result = CliRunner().invoke(main, ["query", f"@{query}", "--data", str(data), "--reasoning", "none",
+                                       "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["s", EX + "a"]
+    based = CliRunner().invoke(main, ["query", f"@{query}", "--query-base", BASE, "--data", str(data),
+                                      "--reasoning", "none", "--format", "csv"])
+    assert based.output.split() == ["s"]

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import suppress
 from urllib.parse import quote
 
 import pytest
@@ -21,7 +15,7 @@ from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.linked_data_support import FIXTURE_FILES
-from tests.live_server import STARTUP_SECONDS, LiveServer, free_port
+from tests.live_server import LiveServer, free_port, live_server
 
 BASE = "http://localhost:8000/kg/"
 ASK = "/sparql?query=" + quote("ASK {}")
@@ -80,34 +74,11 @@ def test_a_server_that_mounts_the_prefix_itself_is_left_alone(client: FlaskClien
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``kg serve --base-uri http://127.0.0.1:PORT/kg/`` on the linked-data fixtures."""
+    """``kg serve`` with ``KG_BASE_URI=http://127.0.0.1:PORT/kg/`` on the linked-data fixtures."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("prefix") / "kg-serve.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("KG_")}
-    arguments = [sys.executable, "-m", "kg.cli", "--base-uri", f"http://127.0.0.1:{port}/kg/", "serve",
-                 "--port", str(port), "--workers", "1"]
-    for path in FIXTURE_FILES:
-        arguments += ["--data", str(path)]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
-    running = LiveServer(f"http://127.0.0.1:{port}/kg/sparql", process, log_path)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert process.poll() is None, running.log()
-            with suppress(OSError):
-                if running.request("GET", "/kg/sparql", timeout=5).status == 200:
-                    break
-            assert time.monotonic() < deadline, running.log()
-            time.sleep(0.1)
+    with live_server(tmp_path_factory.mktemp("prefix"), *FIXTURE_FILES, env={"KG_BASE_URI": f"http://127.0.0.1:{port}/kg/"},
+                     workers=1, port=port) as running:
         yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(15)
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def test_kg_serve_answers_under_the_base_path_only(server: LiveServer) -> None:

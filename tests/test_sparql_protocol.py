@@ -337,14 +337,15 @@ def test_reasoning_per_request(server: LiveServer) -> None:
     assert "none, rdfs, owlrl" in bad.text
 
 
-def test_graph_shows_asserted_and_inferred(server: LiveServer) -> None:
-    query = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{FAMILY}ann> a ?type }} FILTER(?type = <{FAMILY}Parent>) }}"
+def test_graph_variable_sees_the_bookkeeping_graphs_only_when_the_query_names_them(server: LiveServer) -> None:
+    named = "VALUES ?g { graph:asserted graph:inferred graph:inferred-rdfs }"
+    query = f"SELECT ?g WHERE {{ {named} GRAPH ?g {{ <{FAMILY}ann> a ?type }} FILTER(?type = <{FAMILY}Parent>) }}"
     graphs = {str(row[0]) for row in parsed_result(get(server, query))}
-    assert graphs == {"http://localhost:8000/graph/inferred"}
-    query = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{FAMILY}ann> <{FAMILY}hasChild> ?c }} }}"
+    assert graphs == {"http://localhost:8000/graph/inferred", "http://localhost:8000/graph/inferred-rdfs"}
+    query = f"SELECT DISTINCT ?g WHERE {{ {named} GRAPH ?g {{ <{FAMILY}ann> <{FAMILY}hasChild> ?c }} }}"
     assert {str(row[0]) for row in parsed_result(get(server, query))} == {"http://localhost:8000/graph/asserted"}
-    rdfs = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{FAMILY}ann> a <{FAMILY}Parent> }} }}"
-    assert {str(row[0]) for row in parsed_result(get(server, rdfs, "&reasoning=rdfs"))} == {"http://localhost:8000/graph/inferred-rdfs"}
+    unnamed = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{FAMILY}ann> a <{FAMILY}Parent> }} }}"
+    assert list(parsed_result(get(server, unnamed))) == []
 
 
 def test_from_a_graph_not_in_the_store_is_empty(server: LiveServer) -> None:
@@ -377,9 +378,13 @@ def test_service_description(server: LiveServer) -> None:
             "http://www.w3.org/ns/formats/SPARQL_Results_TSV", "http://www.w3.org/ns/formats/N-Quads"} <= formats
     assert (endpoint, SD.feature, SD.BasicFederatedQuery) not in description
     assert (endpoint, SD.defaultEntailmentRegime, rdflib.URIRef("http://www.w3.org/ns/entailment/OWL-RL")) in description
-    names = {str(n) for n in description.objects(None, SD.name)}
+    def names(collection: rdflib.term.Node | None) -> set[str]:
+        return {str(description.value(named, SD.name)) for named in description.objects(collection, SD.namedGraph)}
+
+    assert DATA + "data1.rdf" in names(description.value(endpoint, SD.defaultDataset))
+    assert not any("/graph/" in name for name in names(description.value(endpoint, SD.defaultDataset)))
     assert {"http://localhost:8000/graph/asserted", "http://localhost:8000/graph/inferred",
-            "http://localhost:8000/graph/inferred-rdfs", DATA + "data1.rdf"} <= names
+            "http://localhost:8000/graph/inferred-rdfs"} == names(description.value(endpoint, SD.availableGraphs))
     ours = rdflib.Namespace("http://localhost:8000/service#")
     assert description.value(endpoint, ours.queryTimeout).toPython() == 10
     assert description.value(endpoint, ours.maxResultRows).toPython() == 100_000

@@ -513,12 +513,13 @@ class RunError(Exception):
 
 
 def run_cli(test: W3CTest) -> Answer:
-    """The answer of ``kg --base-uri BASE query @QUERY --data DATASET.nq --reasoning none --format json|nt``,
-    run in-process with stdout captured."""
+    """The answer of ``kg --base-uri BASE query @QUERY --query-base BASE --data DATASET.nq --reasoning none
+    --format json|nt`` (``BASE``: the query file's URL in the W3C suite), run in-process with stdout captured."""
     from kg.cli import main
 
     form = query_form(test.query_text)
-    args = ["--base-uri", test.base_iri, "query", f"@{test.query}", "--data", str(dataset_file(test)),
+    args = ["--base-uri", test.base_iri, "query", f"@{test.query}", "--query-base", test.base_iri,
+            "--data", str(dataset_file(test)),
             "--reasoning", "none", "--format", "nt" if form in ("CONSTRUCT", "DESCRIBE") else "json"]
     buffer = io.BytesIO()
     stdout = io.TextIOWrapper(buffer, encoding="utf-8", write_through=True)

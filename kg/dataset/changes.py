@@ -7,7 +7,7 @@ absent ones added), so that it can be undone, and replayed elsewhere as a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -35,10 +35,15 @@ class StoreDelta:
 class GraphChange:
     """The steps of one transaction on the asserted data (see :meth:`KnowledgeGraph.changing`)."""
 
-    def __init__(self, store: Store, layout: DatasetLayout, namespaces: ProjectNamespaces, generation: int) -> None:
+    def __init__(
+        self, store: Store, layout: DatasetLayout, namespaces: ProjectNamespaces, generation: int,
+        on_step: Callable[[], None] = lambda: None,
+    ) -> None:
         self._store = store
         self._layout = layout
         self._namespaces = namespaces
+        self._on_step = on_step
+        """Called after each step (graphs may have appeared or gone: the next step's WHERE must see them)."""
         self._generation = generation
         self._steps: list[tuple[list[ox.Quad], list[ox.Quad]]] = []
         self.delta = StoreDelta((), (), generation)
@@ -90,6 +95,7 @@ class GraphChange:
                     additions.append(target)
         self._store.apply(removals, additions)  # one store transaction: a crash leaves all of this step or none
         self._steps.append((removals, additions))
+        self._on_step()
 
     def pending(self) -> StoreDelta:
         """The net change of the steps so far, not committed yet (closures not included)."""

@@ -28,7 +28,7 @@ from kg.reasoning.closure import Closure
 from kg.settings import Settings
 from kg.sparql.entailment import parse_reasoning
 from kg.sparql.errors import QueryError
-from kg.sparql.lexer import has_dataset_clause
+from kg.sparql.lexer import has_dataset_clause, named_iris
 from kg.sparql.safety import check_query
 from kg.sparql.syntax import query_error_from
 from kg.store import Store
@@ -86,7 +86,7 @@ class KnowledgeGraph:
         subscriber gets the exact :class:`StoreDelta`; on an exception every step is undone.
         """
         with self._lock:
-            change = GraphChange(self.store, self.layout, self.namespaces, self.generation)
+            change = GraphChange(self.store, self.layout, self.namespaces, self.generation, self.forget_graph_names)
             stale: list[str] = []
             try:
                 yield change
@@ -179,6 +179,18 @@ class KnowledgeGraph:
                 self._named_graphs = [g for g in self.store.graph_names() if self.layout.is_named_graph_of_the_data(g)]
             return self._named_graphs
 
+    def graphs_for(self, text: str, base_iri: str | None = None) -> list[str]:
+        """The named graphs of a query's dataset: the data's, plus the bookkeeping graphs it names itself.
+
+        ``GRAPH ?g`` never ranges over ``asserted`` or a closure graph, but ``GRAPH graph:asserted { … }``
+        written in the query reaches it (and then ``?g`` may too, in that query).
+        """
+        graphs = self.named_graphs()
+        if "graph" not in text.lower():
+            return graphs
+        named = named_iris(text, self.namespaces.prefixes(), base_iri or self.settings.base_uri)
+        return graphs + sorted(g for g in self.layout.bookkeeping_graphs if g in named)
+
     def forget_graph_names(self) -> None:
         """Graphs may have appeared or gone: list them again when next asked."""
         self._named_graphs = None
@@ -195,11 +207,14 @@ class KnowledgeGraph:
         default_graph_uris: Sequence[str] = (),
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, Node] | None = None,
+        base_iri: str | None = None,
     ) -> QueryAnswer:
         """Evaluate ``text`` under an entailment mode; protocol dataset IRIs override the query's own.
 
-        ``bindings`` pre-bind variables (values are substituted into the parsed query, never into its text).
+        ``bindings`` pre-bind variables (values are substituted into the parsed query, never into its text);
+        ``base_iri`` resolves the query's relative IRIs (default: the dataset's base, ``KG_BASE_URI``).
         """
+        base_iri = base_iri or self.settings.base_uri
         mode = self.check_mode(reasoning_mode)
         check_query(text, self.settings)
         self.ensure_reasoned(mode)
@@ -211,7 +226,7 @@ class KnowledgeGraph:
         elif has_dataset_clause(text):
             default_graph = named_graphs = None
         else:
-            default_graph, named_graphs = self.default_graph(mode), self.named_graphs()
+            default_graph, named_graphs = self.default_graph(mode), self.graphs_for(text, base_iri)
             if "graph" not in text.lower():
                 # Only GRAPH reaches named graphs; without it the engine's faster whole-store path is exact.
                 named_graphs = None
@@ -225,7 +240,7 @@ class KnowledgeGraph:
                 named_graphs=named_graphs,
                 prefixes=self.namespaces.prefixes(),
                 substitutions={k: to_ox(v) for k, v in bindings.items()} if bindings else None,
-                base_iri=self.settings.base_uri,
+                base_iri=base_iri,
             )
         except SyntaxError as error:
             raise query_error_from(error, text) from None

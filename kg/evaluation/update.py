@@ -362,7 +362,7 @@ class _Executor:
             default, named = using, using_named
         else:
             default = [with_graph or self.asserted]
-            named = self.graph.named_graphs()
+            named = self.graph.graphs_for(self.text)
         job = QueryJob(select, "none", tuple(default or ()), tuple(named), solutions_format="json", graph_format=None)
         outcome = self.evaluator.evaluate(job, change.pending())
         if not outcome.ok:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 _PN_CHARS_BASE = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd"
 _PN_CHARS = _PN_CHARS_BASE + r"_\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
@@ -76,3 +77,27 @@ def keywords(text: str) -> set[str]:
 def has_dataset_clause(text: str) -> bool:
     """True if the query declares its own dataset with ``FROM`` or ``FROM NAMED``."""
     return "from" in text.lower() and "FROM" in keywords(text)
+
+
+def named_iris(text: str, prefixes: dict[str, str], base_iri: str | None = None) -> set[str]:
+    """Every IRI ``text`` spells out: ``<…>`` (resolved against its ``BASE`` or ``base_iri``) and prefixed names
+    (expanded with its ``PREFIX`` declarations over the predeclared ``prefixes``)."""
+    declared = dict(prefixes)
+    base = base_iri or ""
+    found: set[str] = set()
+    stream = list(tokens(text))
+    for index, token in enumerate(stream):
+        if token.kind == "IRI":
+            iri = urljoin(base, token.text[1:-1]) if base else token.text[1:-1]
+            before = stream[index - 1] if index else None
+            if before is not None and before.keyword == "BASE":
+                base = iri
+            elif before is not None and before.kind == "PNAME" and index > 1 and stream[index - 2].keyword == "PREFIX":
+                declared[before.text[:-1]] = iri
+            else:
+                found.add(iri)
+        elif token.kind == "PNAME":
+            prefix, _, local = token.text.partition(":")
+            if prefix in declared and not (index and stream[index - 1].keyword == "PREFIX"):
+                found.add(declared[prefix] + local)
+    return found

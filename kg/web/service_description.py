@@ -100,13 +100,11 @@ def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, fed
     add(default_graph, SD + "entailmentRegime", iri(REGIMES[settings.default_reasoning]))
     regime_of = {iri: REGIMES[mode] for mode, iri in graph.layout.closures.items()}
     regime_of[graph.layout.asserted] = REGIMES["none"]
-    for name in graph.store.graph_names():
-        size = _count(graph, name)
-        if not size:
-            continue
+
+    def named_graph(collection: ox.BlankNode, name: str, size: int) -> None:
         named = ox.BlankNode()
         described = ox.BlankNode()
-        add(dataset, SD + "namedGraph", named)
+        add(collection, SD + "namedGraph", named)
         add(named, RDF + "type", iri(SD + "NamedGraph"))
         add(named, SD + "name", iri(name))
         add(named, SD + "graph", described)
@@ -114,13 +112,24 @@ def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, fed
         add(described, VOID + "triples", ox.Literal(str(size), datatype=iri(XSD + "integer")))
         if name in regime_of:
             add(named, SD + "entailmentRegime", iri(regime_of[name]))
+
+    # The default dataset's named graphs are the data's: what GRAPH ?g ranges over.
+    for name in graph.named_graphs():
+        if size := _count(graph, name):
+            named_graph(dataset, name, size)
+    # The bookkeeping graphs are available by name (FROM, FROM NAMED, GRAPH <name>), not in GRAPH ?g.
+    available = ox.BlankNode()
+    add(service, SD + "availableGraphs", available)
+    add(available, RDF + "type", iri(SD + "GraphCollection"))
+    for name in sorted(graph.layout.bookkeeping_graphs):
+        if size := _count(graph, name):
+            named_graph(available, name, size)
     triples += _vocabulary(ours)
     return triples
 
 
 def _count(graph: KnowledgeGraph, name: str) -> int:
-    answer = graph.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-    return int(next(iter(answer))["n"].value)  # type: ignore[index, union-attr]
+    return graph.store.count(name)
 
 
 def _vocabulary(ours: str) -> list[ox.Triple]:
