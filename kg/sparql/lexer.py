@@ -10,7 +10,7 @@ It does not validate the grammar; the engine's parser does that.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -36,6 +36,7 @@ _TOKEN_SPEC = [
     ("WORD", r"[A-Za-z_][A-Za-z0-9_]*"),
     ("OP", r"\^\^|&&|\|\||!=|<=|>=|."),
 ]
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
 _TOKENS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOKEN_SPEC), re.DOTALL)
 
 
@@ -79,25 +80,42 @@ def has_dataset_clause(text: str) -> bool:
     return "from" in text.lower() and "FROM" in keywords(text)
 
 
-def named_iris(text: str, prefixes: dict[str, str], base_iri: str | None = None) -> set[str]:
-    """Every IRI ``text`` spells out: ``<…>`` (resolved against its ``BASE`` or ``base_iri``) and prefixed names
-    (expanded with its ``PREFIX`` declarations over the predeclared ``prefixes``)."""
-    declared = dict(prefixes)
-    base = base_iri or ""
-    found: set[str] = set()
-    stream = list(tokens(text))
+def iri_of(token: Token, prefixes: Mapping[str, str], base_iri: str = "") -> str | None:
+    """The absolute IRI an ``<…>`` or prefixed-name token spells; ``None`` for another token or an undeclared prefix."""
+    if token.kind == "IRI":
+        return urljoin(base_iri, token.text[1:-1]) if base_iri else token.text[1:-1]
+    if token.kind == "PNAME":
+        prefix, _, local = token.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+    return None
+
+
+def prologue(stream: Sequence[Token], prefixes: Mapping[str, str], base_iri: str = "") -> tuple[dict[str, str], str]:
+    """The prefixes and base in force after the ``PREFIX``/``BASE`` declarations of ``stream``."""
+    declared, base = dict(prefixes), base_iri
     for index, token in enumerate(stream):
-        if token.kind == "IRI":
-            iri = urljoin(base, token.text[1:-1]) if base else token.text[1:-1]
-            before = stream[index - 1] if index else None
-            if before is not None and before.keyword == "BASE":
-                base = iri
-            elif before is not None and before.kind == "PNAME" and index > 1 and stream[index - 2].keyword == "PREFIX":
-                declared[before.text[:-1]] = iri
-            else:
-                found.add(iri)
-        elif token.kind == "PNAME":
-            prefix, _, local = token.text.partition(":")
-            if prefix in declared and not (index and stream[index - 1].keyword == "PREFIX"):
-                found.add(declared[prefix] + local)
+        if token.keyword == "BASE" and index + 1 < len(stream):
+            base = iri_of(stream[index + 1], declared, base) or base
+        elif token.keyword == "PREFIX" and index + 2 < len(stream) and stream[index + 1].kind == "PNAME":
+            iri = iri_of(stream[index + 2], declared, base)
+            if iri is not None:
+                declared[stream[index + 1].text[:-1]] = iri
+    return declared, base
+
+
+def named_iris(text: str, prefixes: Mapping[str, str], base_iri: str = "") -> set[str]:
+    """Every IRI ``text`` spells out outside its declarations: ``<…>`` and prefixed names, resolved against its
+    ``BASE``/``PREFIX`` declarations over the predeclared ``prefixes`` and ``base_iri``."""
+    stream = list(tokens(text))
+    declared, base = prologue(stream, prefixes, base_iri)
+    found: set[str] = set()
+    for index, token in enumerate(stream):
+        before = stream[index - 1].keyword if index else None
+        before_two = stream[index - 2].keyword if index > 1 else None
+        if before in ("BASE", "PREFIX") or before_two == "PREFIX":
+            continue
+        iri = iri_of(token, declared, base)
+        if iri is not None:
+            found.add(iri)
     return found
