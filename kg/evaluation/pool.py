@@ -36,22 +36,20 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import select
 import shutil
 import signal
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from multiprocessing.reduction import send_handle
-from typing import Any
-
-import pyoxigraph as ox
 
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob
+from kg.evaluation.processes import (
+    SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, crash_message, demote, promote, readable,
+    remove_stale_snapshots, write_snapshot,
+)
 from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
@@ -70,88 +68,6 @@ DEMOTE_AFTER = 0.05
 IDLE_EXTRA_SECONDS = 60.0
 #: Idle workers kept ready (within ``KG_MAX_WORKERS``) so that a query seldom waits for one to start.
 SPARE_WORKERS = 2
-#: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
-SNAPSHOT_PREFIX = "kg-workers-"
-
-
-def _readable(connection: Connection, timeout: float) -> bool:
-    """True once ``connection`` has data (or was closed) within ``timeout`` seconds.
-
-    ``Connection.poll`` builds a selector for every call; one ``poll(2)`` costs less on every query.
-    """
-    waiter = select.poll()
-    waiter.register(connection.fileno(), select.POLLIN)
-    return bool(waiter.poll(max(0, int(timeout * 1000))))
-
-
-def remove_stale_snapshots() -> None:
-    """Remove the snapshot folders of pools whose process is gone (a server killed with SIGKILL leaves its own)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
-        owner = folder.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
-        if owner.isdigit() and not _running(int(owner)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-class PoolError(RuntimeError):
-    """Workers could not be started."""
-
-
-@dataclass(frozen=True)
-class _Change:
-    generation: int
-    removed: bytes
-    added: bytes
-
-    @property
-    def size(self) -> int:
-        return len(self.removed) + len(self.added)
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    path: Path
-    generation: int
-
-
-@dataclass(eq=False)
-class _Template:
-    """The process workers are forked from, and the changes it has not replayed yet."""
-
-    process: Any
-    control: Connection
-    generation: int
-    pending: list[_Change] = field(default_factory=list)
-
-    @property
-    def pid(self) -> int:
-        return int(self.process.pid)
-
-
-@dataclass(eq=False)
-class _Worker:
-    pid: int
-    connection: Connection
-    template: _Template
-    pending: list[_Change] = field(default_factory=list)
-    idle_since: float = 0.0
-    demoted: bool = False
-
-    def is_alive(self) -> bool:
-        """False once the worker has died (an idle worker's pipe has nothing to read unless it closed)."""
-        try:
-            return not _readable(self.connection, 0)
-        except OSError:
-            return False
 
 
 class WorkerPool:
@@ -161,8 +77,6 @@ class WorkerPool:
     """
 
     def __init__(self, graph: KnowledgeGraph, settings: Settings) -> None:
-        if settings.workers < 1:
-            raise PoolError(f"KG_WORKERS must be at least 1: {settings.workers}")
         self.size = settings.workers
         self.max_size = max(settings.workers, settings.max_workers)
         self._graph = graph
@@ -173,14 +87,14 @@ class WorkerPool:
         self._directory = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         self._lock = threading.Condition()
         self._spawn_lock = threading.Lock()  # held while talking to the template
-        self._template: _Template | None = None
-        self._idle: list[_Worker] = []
-        self._workers: set[_Worker] = set()
+        self._template: Template | None = None
+        self._idle: list[WorkerHandle] = []
+        self._workers: set[WorkerHandle] = set()
         self._waiting = 0  # evaluations waiting for an idle worker
         self._starting = 0  # workers being started in the background
         self._retry_delay = 0.5  # seconds before starting a worker again after a failure
         self._next_trim = 0.0
-        self._log: list[_Change] = []
+        self._log: list[Change] = []
         self._closed = False
         for mode in ENTAILING_MODES:
             graph.ensure_reasoned(mode)
@@ -224,10 +138,10 @@ class WorkerPool:
                 worker.connection.send(("delta", tentative.generation, worker_module.encode_quads(tentative.removed),
                                         worker_module.encode_quads(tentative.added)))
             worker.connection.send(("job", job))
-            answered = _readable(worker.connection, min(DEMOTE_AFTER, timeout))
+            answered = readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
-                self._demote(worker)
-                answered = _readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
+                demote(worker)
+                answered = readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
                 return Outcome(
@@ -237,17 +151,10 @@ class WorkerPool:
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
             code = self._retire(worker, "died while evaluating a query", dead=True)
-            return Outcome(
-                BAD_QUERY,
-                message=(
-                    "the query engine crashed on this query (its worker process "
-                    + ("died" if code is None else f"was killed by signal {-code}" if code < 0 else f"exited with code {code}")
-                    + ") and it was not answered; a very deeply nested query can do this — simplify it"
-                ),
-            )
+            return Outcome(BAD_QUERY, message=crash_message(code))
         if tentative is not None:
             self._retire(worker, "holds the uncommitted changes of an update", level=logging.INFO)
-        elif worker.demoted and not self._promote(worker):
+        elif worker.demoted and not promote(worker):
             self._retire(worker, "ran a long query and may not be given its normal CPU priority back")
         else:
             self._release(worker)
@@ -279,7 +186,7 @@ class WorkerPool:
                 self._template = None
         shutil.rmtree(self._directory, ignore_errors=True)
 
-    def _acquire(self, timeout: float) -> _Worker | None:
+    def _acquire(self, timeout: float) -> WorkerHandle | None:
         """An idle worker (the pool grows while evaluations wait, up to its maximum), or None after ``timeout``."""
         deadline = time.monotonic() + timeout
         with self._lock:
@@ -326,9 +233,9 @@ class WorkerPool:
                 self._top_up()
                 self._lock.notify_all()
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: WorkerHandle) -> None:
         now = time.monotonic()
-        surplus: list[_Worker] = []
+        surplus: list[WorkerHandle] = []
         with self._lock:
             if worker in self._workers:
                 worker.idle_since = now
@@ -348,26 +255,7 @@ class WorkerPool:
             logger.info("query worker %d stopped (idle beyond KG_WORKERS=%d)", idle.pid, self.size)
             self._kill(idle)
 
-    @staticmethod
-    def _demote(worker: _Worker) -> None:
-        """Let ``worker`` (running a long query) have only the CPU nothing else wants."""
-        try:
-            os.sched_setscheduler(worker.pid, os.SCHED_IDLE, os.sched_param(0))
-            worker.demoted = True
-        except OSError:  # gone already, or not allowed: it keeps its priority
-            pass
-
-    @staticmethod
-    def _promote(worker: _Worker) -> bool:
-        """Give ``worker`` its normal CPU priority back (False if the system does not allow it)."""
-        try:
-            os.sched_setscheduler(worker.pid, os.SCHED_OTHER, os.sched_param(0))
-        except OSError:
-            return False
-        worker.demoted = False
-        return True
-
-    def _retire(self, worker: _Worker, reason: str, dead: bool = False, level: int = logging.WARNING) -> int | None:
+    def _retire(self, worker: WorkerHandle, reason: str, dead: bool = False, level: int = logging.WARNING) -> int | None:
         """Kill ``worker`` now (the pool starts another in the background if it needs one).
 
         With ``dead`` (it died on its own), wait for it and return its exit code.
@@ -378,7 +266,7 @@ class WorkerPool:
             self._top_up()
         return self._kill(worker, wait=dead)
 
-    def _kill(self, worker: _Worker, wait: bool = False) -> int | None:
+    def _kill(self, worker: WorkerHandle, wait: bool = False) -> int | None:
         """SIGKILL ``worker`` and have its template reap it; with ``wait``, its exit code (None if unknown).
 
         The template reaps its workers only when told, so a worker's pid cannot be reused before it is killed here.
@@ -403,7 +291,7 @@ class WorkerPool:
 
     def _publish(self, delta: StoreDelta) -> None:
         """Queue a committed change for every worker (called under the graph's lock)."""
-        change = _Change(delta.generation, worker_module.encode_quads(delta.removed), worker_module.encode_quads(delta.added))
+        change = Change(delta.generation, worker_module.encode_quads(delta.removed), worker_module.encode_quads(delta.added))
         with self._lock:
             self._log.append(change)
             if self._template is not None:
@@ -411,17 +299,11 @@ class WorkerPool:
             for worker in self._workers:
                 worker.pending.append(change)
 
-    def _write_snapshot(self) -> _Snapshot:
+    def _write_snapshot(self) -> Snapshot:
         """The whole dataset as an N-Quads file (call with the graph's lock held)."""
-        store = self._graph.store
-        path = self._directory / f"snapshot-{self._graph.generation}.nq"
-        quads = (
-            ox.Quad(*triple, ox.NamedNode(name)) for name in store.graph_names() for triple in store.triples(name)
-        )
-        ox.serialize(quads, path, format=ox.RdfFormat.N_QUADS)
-        return _Snapshot(path, self._graph.generation)
+        return write_snapshot(self._graph.store, self._directory, self._graph.generation)
 
-    def _fresh_snapshot(self) -> _Snapshot:
+    def _fresh_snapshot(self) -> Snapshot:
         """The snapshot a new template starts from, re-written once enough changes have piled up since it."""
         with self._lock:
             logged = sum(change.size for change in self._log)
@@ -456,7 +338,7 @@ class WorkerPool:
                     reply = template.control.recv() if template.control.poll(STARTUP_TIMEOUT) else None
                     if not reply:
                         raise PoolError(f"the worker template {template.pid} did not fork a worker")
-                    started.append(_Worker(reply[1], ours, template))
+                    started.append(WorkerHandle(reply[1], ours, template))
             except (EOFError, OSError, PoolError) as error:
                 self._drop_template()
                 for worker in started:
@@ -476,7 +358,7 @@ class WorkerPool:
         for worker in started:
             logger.info("query worker %d ready", worker.pid)
 
-    def _start_template(self) -> _Template:
+    def _start_template(self) -> Template:
         """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
         snapshot = self._fresh_snapshot()
         ours, theirs = self._context.Pipe()
@@ -496,7 +378,7 @@ class WorkerPool:
             process.kill()
             ours.close()
             raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
-        template = _Template(process, ours, snapshot.generation)
+        template = Template(process, ours, snapshot.generation)
         with self._lock:  # from here on, _publish queues every change for it
             template.pending = [c for c in self._log if c.generation > snapshot.generation]
             self._template = template

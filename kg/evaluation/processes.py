@@ -1,0 +1,143 @@
+"""The processes of the worker pool as the pool holds them, and what can be done to one from outside.
+
+Handles of the template and of each worker, the committed changes they replay, the
+snapshot a template starts from, and the operations on a process: is it readable,
+alive, demoted to the idle scheduling class or promoted back.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.store import Store
+
+#: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
+SNAPSHOT_PREFIX = "kg-workers-"
+
+
+def readable(connection: Connection, timeout: float) -> bool:
+    """True once ``connection`` has data (or was closed) within ``timeout`` seconds.
+
+    ``Connection.poll`` builds a selector for every call; one ``poll(2)`` costs less on every query.
+    """
+    waiter = select.poll()
+    waiter.register(connection.fileno(), select.POLLIN)
+    return bool(waiter.poll(max(0, int(timeout * 1000))))
+
+
+def remove_stale_snapshots() -> None:
+    """Remove the snapshot folders of pools whose process is gone (a server killed with SIGKILL leaves its own)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
+        owner = folder.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+class PoolError(RuntimeError):
+    """Workers could not be started."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A committed change as the workers replay it: N-Quads of the quads removed and added."""
+
+    generation: int
+    removed: bytes
+    added: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.removed) + len(self.added)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An N-Quads file of the whole dataset at ``generation``, which a new template loads."""
+
+    path: Path
+    generation: int
+
+
+@dataclass(eq=False)
+class Template:
+    """The process workers are forked from, and the changes it has not replayed yet."""
+
+    process: Any
+    control: Connection
+    generation: int
+    pending: list[Change] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid)
+
+
+@dataclass(eq=False)
+class WorkerHandle:
+    """A query worker as the pool sees it: its pid, pipe, template, changes to replay, idle time and priority."""
+
+    pid: int
+    connection: Connection
+    template: Template
+    pending: list[Change] = field(default_factory=list)
+    idle_since: float = 0.0
+    demoted: bool = False
+
+    def is_alive(self) -> bool:
+        """False once the worker has died (an idle worker's pipe has nothing to read unless it closed)."""
+        try:
+            return not readable(self.connection, 0)
+        except OSError:
+            return False
+
+
+def demote(worker: WorkerHandle) -> None:
+    """Let ``worker`` (running a long query) have only the CPU nothing else wants."""
+    try:
+        os.sched_setscheduler(worker.pid, os.SCHED_IDLE, os.sched_param(0))
+        worker.demoted = True
+    except OSError:  # gone already, or not allowed: it keeps its priority
+        pass
+
+def promote(worker: WorkerHandle) -> bool:
+    """Give ``worker`` its normal CPU priority back (False if the system does not allow it)."""
+    try:
+        os.sched_setscheduler(worker.pid, os.SCHED_OTHER, os.sched_param(0))
+    except OSError:
+        return False
+    worker.demoted = False
+    return True
+
+
+def write_snapshot(store: Store, directory: Path, generation: int) -> Snapshot:
+    """Every graph of ``store`` as an N-Quads file in ``directory``: what a new template loads."""
+    path = directory / f"snapshot-{generation}.nq"
+    quads = (ox.Quad(*triple, ox.NamedNode(name)) for name in store.graph_names() for triple in store.triples(name))
+    ox.serialize(quads, path, format=ox.RdfFormat.N_QUADS)
+    return Snapshot(path, generation)
+
+
+def crash_message(code: int | None) -> str:
+    """What a client is told when the worker evaluating its query died (``code``: its exit status, if known)."""
+    how = "died" if code is None else f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+    return (f"the query engine crashed on this query (its worker process {how}) and it was not answered; "
+            "a very deeply nested query can do this — simplify it")
