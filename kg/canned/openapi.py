@@ -8,7 +8,8 @@ from typing import Any
 
 from kg.canned.binding import Choice
 from kg.canned.catalogue import NAME_PATTERN
-from kg.canned.model import PARAMETER_TYPES, CannedQuery, Parameter
+from kg.canned.model import CannedQuery, Parameter
+from kg.canned.openapi_schemas import components, ref
 from kg.reasoning import MODES
 from kg.sparql.formats import GRAPH, SOLUTIONS, formats_for
 
@@ -58,7 +59,7 @@ def openapi_document(queries: Sequence[CannedQuery], server_url: str, choices_of
             {"name": "run", "description": "Run a canned query with its parameters."},
         ],
         "paths": paths,
-        "components": _components(),
+        "components": components(),
     }
 
 
@@ -69,12 +70,8 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
 def _json(schema: str) -> dict[str, Any]:
-    return {"application/json": {"schema": _ref("schemas", schema)}}
+    return {"application/json": {"schema": ref("schemas", schema)}}
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
@@ -89,7 +86,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         415: "The body must be application/sparql-query",
         503: "The query exceeded the time limit",
     }
-    problem = {"application/problem+json": {"schema": _ref("schemas", "Error")}}
+    problem = {"application/problem+json": {"schema": ref("schemas", "Error")}}
     return {str(status): {"description": reasons[status], "content": problem} for status in statuses}
 
 
@@ -308,97 +305,7 @@ def _json_value(parameter: Parameter, value: str) -> Any:
 
 def _result_schema(format_name: str) -> dict[str, Any]:
     if format_name == "json":
-        return _ref("schemas", "SparqlResults")
+        return ref("schemas", "SparqlResults")
     if format_name == "jsonld":
         return {"type": "object"}
     return {"type": "string"}
-
-
-def _components() -> dict[str, Any]:
-    parameter_schema = {
-        "type": "object",
-        "required": ["name", "type", "required"],
-        "properties": {
-            "name": {"type": "string"},
-            "type": {"type": "string", "enum": list(PARAMETER_TYPES)},
-            "label": {"type": "string"},
-            "description": {"type": "string"},
-            "required": {"type": "boolean"},
-            "default": {"type": "string"},
-            "class": {"type": "string"},
-            "namespace": {"type": "string"},
-            "values": {"type": "array", "items": {"type": "string"}},
-            "lang": {"type": "string"},
-            "minimum": {"type": "integer"},
-            "maximum": {"type": "integer"},
-            "datatype": {"type": "string"},
-            "variable": {"type": "string", "description": "The query variable if not named like the parameter"},
-        },
-    }
-    summary_schema = {
-        "type": "object",
-        "required": ["name", "title", "description", "tags", "parameters"],
-        "properties": {
-            "name": {"type": "string"},
-            "title": {"type": "string"},
-            "description": {"type": "string"},
-            "tags": {"type": "array", "items": {"type": "string"}},
-            "parameters": {"type": "array", "items": _ref("schemas", "Parameter")},
-            "form": {"type": "string", "enum": ["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]},
-            "reasoning": {"type": "string", "nullable": True, "enum": [*MODES, None]},
-            "source": {"type": "string", "enum": ["shipped", "saved"]},
-            "revision": {"type": "integer", "nullable": True},
-            "pagination": {"type": "integer", "nullable": True, "description": "Rows per page of a run (`page=`)"},
-            "method": {"type": "string", "nullable": True, "enum": ["GET", "POST", None]},
-            "notes": {"type": "array", "items": {"type": "string"}, "description": "Keys not applicable here"},
-        },
-    }
-    return {
-        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "The server's KG_WRITE_TOKEN."}},
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "description": "Problem details (RFC 9457); `error` repeats `detail`.",
-                "required": ["type", "title", "status", "detail", "error"],
-                "properties": {
-                    "type": {"type": "string"},
-                    "title": {"type": "string"},
-                    "status": {"type": "integer"},
-                    "detail": {"type": "string"},
-                    "error": {"type": "string"},
-                    "parameter": {"type": "string"},
-                    "line": {"type": "integer"},
-                    "column": {"type": "integer"},
-                },
-            },
-            "Parameter": parameter_schema,
-            "QuerySummary": summary_schema,
-            "QueryDetail": {"allOf": [_ref("schemas", "QuerySummary"),
-                                      {"type": "object", "required": ["sparql"],
-                                       "properties": {"sparql": {"type": "string"}}}]},
-            "QueryList": {
-                "type": "object",
-                "required": ["queries"],
-                "properties": {"queries": {"type": "array", "items": _ref("schemas", "QuerySummary")}},
-            },
-            "History": {
-                "type": "object",
-                "required": ["name", "revisions"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "revisions": {"type": "array", "items": {
-                        "type": "object",
-                        "properties": {"revision": {"type": "integer"}, "saved": {"type": "string",
-                                                                                 "format": "date-time"}},
-                    }},
-                },
-            },
-            "SparqlResults": {
-                "type": "object",
-                "description": "SPARQL 1.1 Query Results JSON Format",
-                "properties": {"head": {"type": "object"}, "results": {"type": "object"},
-                               "boolean": {"type": "boolean"}},
-            },
-        },
-    }

@@ -9,29 +9,20 @@ A resource's description (a symmetric concise bounded description, capped):
 * provenance: for every source graph an asserted fact sits in, the graph's
   ``prov:wasDerivedFrom`` passage and that passage's exact text.
 
-Each :class:`Fact` knows the graphs it holds in: its source graphs (or
-``<base>graph/asserted`` when it has none) if asserted, the mode's inferred
-graph if inferred.  Quad formats write facts in those graphs; triple formats
-write their union, so every flavour carries the same triples.
+The facts, sources and descriptions themselves are :mod:`kg.linked_data.description`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
-import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.namespace import FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 from rdflib.term import Node
 
 from kg.dataset import KnowledgeGraph
-from kg.namespaces import STANDARD_PREFIXES
+from kg.linked_data.description import LABEL_PREDICATES, Collector, Description, Source
 from kg.terms import to_ox, to_rdflib
-
-SCHEMA_NAME = URIRef(STANDARD_PREFIXES["schema"] + "name")
-LABEL_PREDICATES: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA_NAME, FOAF.name, DCTERMS.title)
-"""Properties whose values name a resource for people, in order of preference."""
 
 INCOMING_CAP = 200
 """Triples pointing at a resource included in its description; the rest are left to SPARQL."""
@@ -54,134 +45,6 @@ TERM_KINDS: tuple[URIRef, ...] = (
 )
 """Types that make a subject part of an ontology rather than of the data."""
 
-Triple = tuple[Node, Node, Node]
-Quad = tuple[Node, Node, Node, URIRef | None]
-
-
-@dataclass(frozen=True)
-class Fact:
-    """A triple of a description and the graphs it is written in (none: the default graph)."""
-
-    subject: Node
-    predicate: URIRef
-    object: Node
-    graphs: tuple[URIRef, ...] = ()
-    inferred: bool = False
-    sources: tuple[URIRef, ...] = ()
-    """The source graphs (provenance) an asserted fact comes from."""
-
-    @property
-    def triple(self) -> Triple:
-        """The fact as an ``(s, p, o)`` tuple."""
-        return self.subject, self.predicate, self.object
-
-
-@dataclass(frozen=True)
-class Source:
-    """A source graph, and the passage (with its exact text) its facts were derived from."""
-
-    graph: URIRef
-    passage: URIRef | None = None
-    text: str | None = None
-
-
-@dataclass
-class Description:
-    """A bounded description of ``topic``: the facts every flavour writes, and what the page needs."""
-
-    topic: URIRef
-    kind: str
-    """``resource``, ``graph``, ``ontology`` or ``dataset``."""
-    mode: str
-    facts: list[Fact] = field(default_factory=list)
-    sources: dict[URIRef, Source] = field(default_factory=dict)
-    incoming_total: int = 0
-    graph_size: int | None = None
-    """For a named graph: its number of triples."""
-
-    def stored(self) -> list[Fact]:
-        """The facts of the dataset (without the document's own metadata)."""
-        return [f for f in self.facts if f.graphs]
-
-    def outgoing(self) -> list[Fact]:
-        """The facts whose subject is the topic."""
-        return [f for f in self.stored() if f.subject == self.topic]
-
-    def incoming(self) -> list[Fact]:
-        """The facts that point at the topic from another resource."""
-        return [f for f in self.stored() if f.object == self.topic and f.subject != self.topic]
-
-    def labels(self) -> dict[Node, list[Literal]]:
-        """Label literals per term, in the order of :data:`LABEL_PREDICATES`."""
-        rank = {p: i for i, p in enumerate(LABEL_PREDICATES)}
-        found: dict[Node, list[tuple[int, Literal]]] = {}
-        for fact in self.facts:
-            if fact.predicate in rank and isinstance(fact.object, Literal):
-                found.setdefault(fact.subject, []).append((rank[fact.predicate], fact.object))
-        return {
-            term: [lit for _, lit in sorted(set(items), key=lambda x: (x[0], str(x[1])))]
-            for term, items in found.items()
-        }
-
-
-class _Collector:
-    """Gathers ``(s, p, o, graph)`` rows into facts, each triple once with all its graphs."""
-
-    def __init__(self, asserted: str, inferred: set[str], keep: frozenset[URIRef] = frozenset()) -> None:
-        self._asserted = URIRef(asserted)
-        self._inferred = {URIRef(g) for g in inferred}
-        self._keep = keep
-        """Graphs a fact is always written in when it holds there (the graph being described)."""
-        self._graphs: dict[Triple, set[URIRef]] = {}
-        self._generated: dict[Triple, None] = {}
-
-    def add_rows(self, rows: Iterable[dict[str, Node]]) -> None:
-        for row in rows:
-            triple = (row["s"], row["p"], row["o"])
-            graphs = self._graphs.setdefault(triple, set())
-            if "g" in row:
-                graphs.add(row["g"])  # type: ignore[arg-type]
-
-    def add_generated(self, triples: Iterable[Triple]) -> None:
-        """Triples computed for the document itself (default graph)."""
-        for triple in triples:
-            self._generated.setdefault(triple, None)
-
-    def is_asserted(self, triple: Triple) -> bool:
-        """Whether ``triple`` holds in a graph other than an inferred one."""
-        return bool(self._graphs.get(triple, set()) - self._inferred)
-
-    def drop_inferred_blank_objects(self) -> None:
-        """Forget inferred triples whose object is a blank node (``x a [restriction]``): no one can refer to it."""
-        for triple in [t for t in self._graphs if isinstance(t[2], BNode) and not self.is_asserted(t)]:
-            del self._graphs[triple]
-
-    def triples(self) -> list[Triple]:
-        return list(self._graphs)
-
-    def source_graphs(self) -> set[URIRef]:
-        found: set[URIRef] = set()
-        for graphs in self._graphs.values():
-            found |= graphs - self._inferred - {self._asserted}
-        return found
-
-    def facts(self) -> list[Fact]:
-        facts: list[Fact] = []
-        for (s, p, o), graphs in self._graphs.items():
-            if not graphs:
-                facts.append(Fact(s, p, o))  # type: ignore[arg-type]
-                continue
-            sources = tuple(sorted(graphs - self._inferred - {self._asserted}))
-            kept = graphs & self._keep
-            if sources or self._asserted in graphs:
-                written = tuple(sorted(set(sources) | kept)) or (self._asserted,)
-                facts.append(Fact(s, p, o, written, False, sources))  # type: ignore[arg-type]
-            else:
-                facts.append(Fact(s, p, o, tuple(sorted(graphs & self._inferred)), True))  # type: ignore[arg-type]
-        facts.extend(Fact(s, p, o) for (s, p, o) in self._generated if (s, p, o) not in self._graphs)  # type: ignore[arg-type]
-        return facts
-
-
 def _values(terms: Iterable[Node]) -> str:
     """A ``VALUES`` row list of IRIs, written by the engine's own term syntax (which IRIs cannot break out of)."""
     return " ".join(str(to_ox(t)) for t in terms if isinstance(t, URIRef))
@@ -197,8 +60,8 @@ class Describer:
         self.inferred_graphs = set(graph.layout.closure_graphs)
         self.text_property = URIRef(graph.namespaces.terms + "text")
 
-    def _collector(self, keep: frozenset[URIRef] = frozenset()) -> _Collector:
-        return _Collector(self.asserted, self.inferred_graphs, keep)
+    def _collector(self, keep: frozenset[URIRef] = frozenset()) -> Collector:
+        return Collector(self.asserted, self.inferred_graphs, keep)
 
     def _select(self, text: str, mode: str | None = None, **bindings: Node) -> list[dict[str, Node]]:
         """Rows of a query on the mode's default graph (asserted and inferred)."""
@@ -243,7 +106,7 @@ class Describer:
 
     # --- building blocks -------------------------------------------------
 
-    def _outgoing(self, collector: _Collector, subjects: Sequence[Node]) -> None:
+    def _outgoing(self, collector: Collector, subjects: Sequence[Node]) -> None:
         """The triples of ``subjects`` (with their graphs), following blank-node objects."""
         iris = [s for s in subjects if isinstance(s, URIRef)]
         for start in range(0, len(iris), VALUES_CHUNK):
@@ -264,7 +127,7 @@ class Describer:
             collector.add_rows(rows)
             pending += [row["o"] for row in rows if isinstance(row["o"], BNode) and row["o"] not in seen]
 
-    def _incoming(self, collector: _Collector, target: URIRef, cap: int = INCOMING_CAP) -> int:
+    def _incoming(self, collector: Collector, target: URIRef, cap: int = INCOMING_CAP) -> int:
         """Up to ``cap`` triples pointing at ``target`` from IRIs; returns how many there are in all."""
         # (Separate queries: the engine joins a capped sub-select with GRAPH, or VALUES with a bound
         # object, far more slowly than it answers each part.)
@@ -286,7 +149,7 @@ class Describer:
         )
         return int(counted[0]["n"]) if counted else cap  # type: ignore[call-overload]
 
-    def _about(self, collector: _Collector, subjects: Iterable[Node], predicates: Sequence[URIRef]) -> None:
+    def _about(self, collector: Collector, subjects: Iterable[Node], predicates: Sequence[URIRef]) -> None:
         """The triples of ``subjects`` with one of ``predicates``, with their graphs."""
         iris = sorted({s for s in subjects if isinstance(s, URIRef)})
         wanted = ", ".join(str(to_ox(p)) for p in predicates)
@@ -296,7 +159,7 @@ class Describer:
                 self._graph_rows(f"VALUES ?s {{ {_values(chunk)} }} GRAPH ?g {{ ?s ?p ?o }} FILTER(?p IN ({wanted}))")
             )
 
-    def _provenance(self, collector: _Collector) -> dict[URIRef, Source]:
+    def _provenance(self, collector: Collector) -> dict[URIRef, Source]:
         """Each source graph's passage and its text, added to the description."""
         graphs = sorted(collector.source_graphs())
         self._about(collector, graphs, (PROV.wasDerivedFrom, RDF.type))
@@ -308,14 +171,14 @@ class Describer:
         texts = {s: str(o) for (s, p, o) in collector.triples() if p == self.text_property and s in passages.values()}
         return {g: Source(g, passages.get(g), texts.get(passages.get(g))) for g in graphs}  # type: ignore[arg-type]
 
-    def _labels(self, collector: _Collector) -> None:
+    def _labels(self, collector: Collector) -> None:
         """The labels of every IRI the description mentions."""
         mentioned: set[Node] = set()
         for s, p, o in collector.triples():
             mentioned.update((s, p, o))
         self._about(collector, mentioned, LABEL_PREDICATES)
 
-    def _document(self, collector: _Collector, topic: URIRef, document: URIRef, sources: dict[URIRef, Source]) -> None:
+    def _document(self, collector: Collector, topic: URIRef, document: URIRef, sources: dict[URIRef, Source]) -> None:
         collector.add_generated([(document, RDF.type, FOAF.Document), (document, FOAF.primaryTopic, topic)])
         collector.add_generated(
             (document, PROV.wasDerivedFrom, s.passage) for s in sources.values() if s.passage is not None
@@ -404,16 +267,3 @@ class Describer:
 def graph_size(graph: KnowledgeGraph, iri: str) -> int:
     """Number of triples in the graph ``iri`` of the store (a named graph of the data or a bookkeeping graph)."""
     return graph.store.count(iri)
-
-
-def generated(topic: URIRef, kind: str, mode: str, triples: Iterable[Triple], document: str) -> Description:
-    """A description made of computed triples (the dataset's VoID), all in the default graph."""
-    metadata = [(URIRef(document), RDF.type, FOAF.Document), (URIRef(document), FOAF.primaryTopic, topic)]
-    unique = dict.fromkeys([*triples, *metadata])
-    return Description(topic, kind, mode, [Fact(s, p, o) for (s, p, o) in unique])  # type: ignore[arg-type]
-
-
-def ox_quad(fact: Fact, graph: URIRef | None) -> ox.Quad:
-    """A pyoxigraph quad of ``fact`` in ``graph`` (``None``: the default graph)."""
-    name = ox.NamedNode(str(graph)) if graph is not None else ox.DefaultGraph()
-    return ox.Quad(to_ox(fact.subject), to_ox(fact.predicate), to_ox(fact.object), name)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
-from kg.linked_data.describe import LABEL_PREDICATES, Fact
+from kg.linked_data.description import LABEL_PREDICATES, Fact
 from kg.linked_data.labels import Labeller
 
 PER_SIDE = 12

@@ -17,7 +17,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kg.linked_data.describe import Description, Fact
+from kg.linked_data.description import Description, Fact
 from kg.linked_data.labels import Labeller, TermView
 from kg.linked_data.pages import DEFINITION_PREDICATES, FormatLink
 

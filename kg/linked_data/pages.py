@@ -13,7 +13,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from kg.linked_data.describe import LABEL_PREDICATES, Description, Fact, Source
+from kg.linked_data.description import LABEL_PREDICATES, Description, Fact, Source
 from kg.linked_data.flavours import RDF_FLAVOURS
 from kg.linked_data.labels import Labeller, TermView
 from kg.linked_data.neighbourhood import Neighbourhood, layout

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import rdflib
 
 from kg.formats import Format
-from kg.linked_data.describe import Description, Fact, ox_quad
+from kg.linked_data.description import Description, Fact, ox_quad
 from kg.sparql.formats import prefixes_used
 
 def _order(description: Description) -> list[Fact]:

@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, VOID, XSD
 
 from kg.dataset import DatasetLayout, KnowledgeGraph
 from kg.linked_data.catalogue import Catalogue
-from kg.linked_data.describe import Description, Triple, generated
+from kg.linked_data.description import Description, Triple, generated
 from kg.linked_data.flavours import RDF_FLAVOURS
 
 PATH = ".well-known/void"

@@ -24,7 +24,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg.formats import Format
 from kg.linked_data import serialize as rdf
 from kg.linked_data.catalogue import catalogue
-from kg.linked_data.describe import Describer, Description
+from kg.linked_data.describe import Describer
+from kg.linked_data.description import Description
 from kg.linked_data.flavours import (
     FLAVOURS,
     HTML,
