@@ -90,7 +90,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             timings.append(f"queries evaluated by {graph.store.describe()}")
         app = create_app(settings, graph, evaluator=evaluator)
         echo(f"ready in {time.perf_counter() - started:.2f} s ({', '.join(timings)})")
-        echo(f"listening on http://{settings.host}:{settings.port}/sparql")
+        echo(f"listening on http://{settings.host}:{settings.port}{settings.base_path}sparql")
         return app
 
     def stop_workers(*_args: Any) -> None:

@@ -86,6 +86,9 @@ def test_kg_serve_answers_under_the_base_path_only(server: LiveServer) -> None:
     assert server.request("GET", ASK).status == 404
     home = server.request("GET", "/kg/", headers=HTML)
     assert home.status == 200 and "/kg/id/person/liu-hua" in _hrefs(home.text)
+    site_links = [href for href in _hrefs(home.text) if href.startswith("/")]
+    assert site_links and all(href.startswith("/kg/") for href in site_links), site_links  # navigation included
+    assert f"listening on http://127.0.0.1:{server.port}/kg/sparql" in server.log()
     resource = server.request("GET", "/kg/id/person/liu-hua", headers={"Accept": "application/n-triples"})
     assert resource.status == 200 and f"<http://127.0.0.1:{server.port}/kg/id/person/liu-hua>" in resource.text
     assert server.request("GET", "/id/person/liu-hua").status == 404
