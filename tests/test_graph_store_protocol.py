@@ -292,3 +292,17 @@ def test_a_real_server_round_trip(server: LiveServer) -> None:
     assert reply.status == 200 and FAMILY + "eve" in reply.text
     assert server.request("DELETE", path, headers=AUTH).status == 204
     assert server.request("GET", path).status == 404
+
+
+def test_under_a_base_path_direct_iris_and_locations_keep_it() -> None:
+    """With ``KG_BASE_URI=…/kg/`` the store is ``/kg/store``; ``/kg/store/x`` is the graph ``<…/kg/store/x>``."""
+    base = "http://localhost:8000/kg/"
+    settings = Settings(base_uri=base, write_token=TOKEN)
+    client = create_app(settings, reasoned(settings)).test_client()
+    assert client.put("/kg/store/x", data=PEOPLE, content_type=TURTLE, headers=AUTH).status_code == 201
+    assert client.get(f"/kg/store?graph={base}store/x").status_code == 200
+    reply = client.post("/kg/store", data=PEOPLE, content_type=TURTLE, headers=AUTH)
+    assert reply.status_code == 201 and reply.headers["Location"].startswith(base + "store/")
+    assert client.get("/kg" + reply.headers["Location"][len(base) - 1:]).status_code == 200
+    assert client.get("/store?default").status_code == 404
+    assert client.get("/kg/sparql").headers["Link"].startswith("<http://localhost/kg/store>")

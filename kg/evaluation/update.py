@@ -61,7 +61,7 @@ class UpdateReport:
 
 
 def describe_delta(delta: StoreDelta, asserted_graph: str, inferred_graphs: frozenset[str]) -> str:
-    """``asserted triples +A -R; inferred triples +A -R``: what a committed change did to the default graph and closures."""
+    """``asserted triples +A -R; inferred triples +A -R``: what a change did to the default graph and closures."""
 
     def count(quads: Sequence[ox.Quad], graphs: set[str] | frozenset[str]) -> int:
         return sum(1 for quad in quads if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs)

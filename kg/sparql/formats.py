@@ -98,8 +98,11 @@ def serialize_capped(
     return Serialized(write_graph(kept, fmt, prefixes), len(kept), truncated)
 
 
-def write_graph(triples: list[ox.Triple] | list[ox.Quad], fmt: Format, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """``triples`` (quads for TriG and N-Quads) in the RDF format ``fmt``; Turtle and TriG declare the ``prefixes`` they use."""
+def write_graph(
+    triples: list[ox.Triple] | list[ox.Quad], fmt: Format, prefixes: Mapping[str, str] | None = None
+) -> bytes:
+    """``triples`` (or quads, for TriG and N-Quads) in the RDF format ``fmt``; Turtle and TriG declare the
+    ``prefixes`` they use."""
     engine_format = fmt.engine
     if prefixes and engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         return ox.serialize(triples, format=engine_format, prefixes=prefixes_used(triples, prefixes))

@@ -28,7 +28,6 @@ from kg.sparql.errors import HttpError
 from kg.sparql.protocol import UTF8_CHARSETS, ProtocolError, decode_form, decode_utf8, media_type_of
 
 MULTIPART = "multipart/form-data"
-WRITES = ("PUT", "POST", "DELETE")
 READS = ("GET", "HEAD")
 
 
@@ -91,7 +90,7 @@ def parse_request(method: str, query_string: bytes, direct_iri: str | None = Non
 
 
 def read_graph(content_type: str | None, body: bytes, base_iri: str) -> list[ox.Triple]:
-    """The triples of a request body, relative IRIs resolved against ``base_iri`` (a ``ProtocolError`` if unreadable)."""
+    """The triples of a request body, relative IRIs resolved against ``base_iri``; an ``HttpError`` if unreadable."""
     media_type, charset = media_type_of(content_type)
     if media_type == MULTIPART:
         return _read_parts(content_type or "", body, base_iri)
@@ -157,5 +156,6 @@ def _read_parts(content_type: str, body: bytes, base_iri: str) -> list[ox.Triple
         if media_type == MULTIPART:
             raise ProtocolError(415, f"the multipart part {name!r} is itself multipart; send RDF documents")
         payload = part.get_payload(decode=True)
-        triples += _read_document(_format(media_type), charset, payload if isinstance(payload, bytes) else b"", base_iri)
+        data = payload if isinstance(payload, bytes) else b""
+        triples += _read_document(_format(media_type), charset, data, base_iri)
     return triples

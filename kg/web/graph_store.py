@@ -44,12 +44,11 @@ def graph_store(_rest: str | None = None) -> Response:
     require_write_token()
     graph = current_graph()
     if operation.method == "DELETE":
-        store.check_writable(graph, operation.iri)
         if store.drop(graph, operation.iri) is None:
             raise HttpError(f"{operation.label} does not exist (it holds no triples)", 404)
         return Response(status=204)
     iri = operation.iri if operation.names_a_graph else store.new_graph_iri(graph)
-    store.check_writable(graph, iri)
+    store.check_writable(graph, iri)  # before reading the body
     triples = read_graph(request.headers.get("Content-Type"), request.get_data(cache=False),
                          iri or current_settings().base_uri)
     if not operation.names_a_graph and not triples:
