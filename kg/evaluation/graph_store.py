@@ -108,11 +108,13 @@ def _write(graph: KnowledgeGraph, operation: str, iri: str | None, triples: Sequ
     check_writable(graph, iri)
     name = _name(graph, iri)
     target = ox.NamedNode(name)
-    new = [ox.Quad(*triple, target) for triple in triples]
+    new = dict.fromkeys(ox.Quad(*triple, target) for triple in triples)
     with graph.changing() as change:
         existed = exists(graph, iri)
-        old = [ox.Quad(*triple, target) for triple in graph.store.triples(name)] if replace else []
-        change.apply(new, old)
+        old = set(ox.Quad(*triple, target) for triple in graph.store.triples(name)) if replace else set()
+        # Kept triples are not removed and added again (no churn), but are inserted: a source graph's triples are
+        # asserted in the default graph after a PUT, as after a DROP and INSERT DATA.
+        change.apply(new, old.difference(new))
         created = not existed and exists(graph, iri)
     return _report(graph, operation, iri, created, change.delta)
 
