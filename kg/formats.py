@@ -117,6 +117,7 @@ def best_match(accept: MIMEAccept | None, offered: Sequence[Format]) -> Format |
     """
     if not accept:
         return offered[0]
+    accept = _without_utf8_charset(accept)
     by_type: dict[str, Format] = {}
     for fmt in offered:
         by_type.setdefault(fmt.media_type, fmt)
@@ -125,3 +126,14 @@ def best_match(accept: MIMEAccept | None, offered: Sequence[Format]) -> Format |
             by_type.setdefault(alias, fmt)
     best = accept.best_match(list(by_type))
     return by_type[best] if best else None
+
+
+def _without_utf8_charset(accept: MIMEAccept) -> MIMEAccept:
+    """``accept`` with ``charset=utf-8`` parameters dropped: every format is written in UTF-8, so
+    ``text/turtle; charset=utf-8`` asks for Turtle (werkzeug would otherwise match no offered type)."""
+    values = []
+    for value, quality in accept:
+        media_type, *parameters = (part.strip() for part in value.split(";"))
+        kept = [p for p in parameters if p.replace(" ", "").lower() not in ("charset=utf-8", 'charset="utf-8"')]
+        values.append(("; ".join([media_type, *kept]), quality))
+    return MIMEAccept(values)

@@ -52,16 +52,19 @@ class UpdateReport:
 
     def summary(self) -> str:
         """One line for the HTTP answer: operations, asserted and inferred triples added and removed."""
+        return (f"update done: {self.operations} operation{'s' if self.operations != 1 else ''}; "
+                f"{describe_delta(self.delta, self.asserted_graph, self.inferred_graphs)}")
 
-        def count(quads: Sequence[ox.Quad], graphs: set[str] | frozenset[str]) -> int:
-            return sum(1 for quad in quads if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs)
 
-        asserted = {self.asserted_graph}
-        return (
-            f"update done: {self.operations} operation{'s' if self.operations != 1 else ''}; "
-            f"asserted triples +{count(self.delta.added, asserted)} -{count(self.delta.removed, asserted)}; "
-            f"inferred triples +{count(self.delta.added, self.inferred_graphs)} -{count(self.delta.removed, self.inferred_graphs)}"
-        )
+def describe_delta(delta: StoreDelta, asserted_graph: str, inferred_graphs: frozenset[str]) -> str:
+    """``asserted triples +A -R; inferred triples +A -R``: what a change did to the default graph and closures."""
+
+    def count(quads: Sequence[ox.Quad], graphs: set[str] | frozenset[str]) -> int:
+        return sum(1 for quad in quads if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs)
+
+    asserted = {asserted_graph}
+    return (f"asserted triples +{count(delta.added, asserted)} -{count(delta.removed, asserted)}; "
+            f"inferred triples +{count(delta.added, inferred_graphs)} -{count(delta.removed, inferred_graphs)}")
 
 
 def run_update(

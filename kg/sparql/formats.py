@@ -98,8 +98,11 @@ def serialize_capped(
     return Serialized(write_graph(kept, fmt, prefixes), len(kept), truncated)
 
 
-def write_graph(triples: list[ox.Triple], fmt: Format, prefixes: Mapping[str, str] | None = None) -> bytes:
-    """``triples`` in the RDF format ``fmt``; Turtle and TriG declare the ``prefixes`` they use."""
+def write_graph(
+    triples: list[ox.Triple] | list[ox.Quad], fmt: Format, prefixes: Mapping[str, str] | None = None
+) -> bytes:
+    """``triples`` (or quads, for TriG and N-Quads) in the RDF format ``fmt``; Turtle and TriG declare the
+    ``prefixes`` they use."""
     engine_format = fmt.engine
     if prefixes and engine_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         return ox.serialize(triples, format=engine_format, prefixes=prefixes_used(triples, prefixes))
@@ -124,7 +127,7 @@ def serialize(answer: QueryAnswer, fmt: Format, prefixes: Mapping[str, str] | No
     return answer.serialize(format=fmt.engine)
 
 
-def prefixes_used(triples: Iterable[ox.Triple], prefixes: Mapping[str, str]) -> dict[str, str]:
+def prefixes_used(triples: Iterable[ox.Triple] | Iterable[ox.Quad], prefixes: Mapping[str, str]) -> dict[str, str]:
     """The entries of ``prefixes`` whose namespace is the namespace part of an IRI in ``triples``."""
     namespaces: set[str] = set()
     for triple in triples:

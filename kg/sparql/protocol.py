@@ -109,21 +109,21 @@ def parse_request(
     """What a request to the endpoint asks for (a :class:`ProtocolError` if the protocol does not allow it, an
     :class:`~kg.sparql.entailment.UnknownReasoning` for a ``reasoning=`` that names no mode)."""
     parameters = _Parameters()
-    parameters.add(_decode_form(query_string, "the URL's query string"))
+    parameters.add(decode_form(query_string, "the URL's query string"))
     query = update = None
     if method == "POST":
-        media_type, charset = _media_type(content_type)
+        media_type, charset = media_type_of(content_type)
         if media_type is None:
             raise ProtocolError(415, f"a POST needs a Content-Type: one of {', '.join(ACCEPTED_BODIES)}")
         if media_type not in ACCEPTED_BODIES:
             raise ProtocolError(415, f"cannot read a {media_type} body; send one of {', '.join(ACCEPTED_BODIES)}")
         if media_type == FORM:
-            parameters.add(_decode_form(body, "the form body", _text_encoding(charset)))
+            parameters.add(decode_form(body, "the form body", _text_encoding(charset)))
         else:
             if charset is not None and charset not in UTF8_CHARSETS:
                 raise ProtocolError(415, f"a {media_type} body must be UTF-8 (SPARQL 1.1 Protocol); charset={charset} "
                                          "was given: send the text as UTF-8")
-            text = _decode_text(body)
+            text = decode_utf8(body)
             if not text.strip():
                 raise ProtocolError(400, f"the {media_type} body is empty")
             if media_type == QUERY_BODY:
@@ -159,7 +159,7 @@ def parse_request(
     return QueryRequest(query, parameters.iris(QUERY_DATASET[0]), parameters.iris(QUERY_DATASET[1]), reasoning, format_override)
 
 
-def _media_type(content_type: str | None) -> tuple[str | None, str | None]:
+def media_type_of(content_type: str | None) -> tuple[str | None, str | None]:
     """The media type (lower case) and charset parameter of a ``Content-Type`` header."""
     if not content_type or not content_type.strip():
         return None, None
@@ -186,7 +186,7 @@ def _text_encoding(charset: str | None) -> str | None:
     return info.name
 
 
-def _decode_text(body: bytes) -> str:
+def decode_utf8(body: bytes) -> str:
     """The body as UTF-8 text (a leading byte-order mark skipped)."""
     try:
         return body.decode("utf-8-sig")
@@ -200,7 +200,7 @@ def _encoding_name(encoding: str) -> str:
     return "UTF-8" if encoding in ("utf-8-sig", "utf-8") else encoding
 
 
-def _decode_form(data: bytes, where: str, encoding: str | None = None) -> list[tuple[str, str]]:
+def decode_form(data: bytes, where: str, encoding: str | None = None) -> list[tuple[str, str]]:
     """Name/value pairs of URL-encoded ``data``, percent-escapes decoded strictly (UTF-8 or ``encoding``)."""
     if not data:
         return []

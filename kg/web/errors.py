@@ -12,7 +12,7 @@ without details).  The surface is told by the path:
   ``/.well-known/void``): the error's flavour, else the one ``Accept`` prefers — a
   page for people, an empty RDF document with the message as a comment for
   machines, plain text when no flavour is acceptable;
-* everything else, ``/sparql`` first: plain text, as the W3C protocol tests read
+* everything else, ``/sparql`` and ``/store`` first: plain text, as the W3C protocol tests read
   it, or ``{"error", "status", …}`` JSON or a small page when the client asks.
 """
 

@@ -51,8 +51,14 @@ def service_namespace(base: str) -> str:
     return base + "service#"
 
 
-def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, federated: bool) -> list[ox.Triple]:
-    """The service description of ``endpoint`` serving ``graph`` (with ``graph.settings``' limits)."""
+def describe_service(
+    graph: KnowledgeGraph, endpoint: str, *, updates: bool, federated: bool, graph_store: str | None = None
+) -> list[ox.Triple]:
+    """The service description of ``endpoint`` serving ``graph`` (with ``graph.settings``' limits).
+
+    ``graph_store``: the URL of the SPARQL 1.1 Graph Store HTTP Protocol service over the same dataset
+    (SPARQL has no term for it: our ``graphStore`` property, described in the document).
+    """
     settings = graph.settings
     ours = service_namespace(settings.base_uri)
     service = ox.NamedNode(endpoint)
@@ -74,6 +80,8 @@ def describe_service(graph: KnowledgeGraph, endpoint: str, *, updates: bool, fed
     if federated:
         add(service, SD + "feature", iri(SD + "BasicFederatedQuery"))
     add(service, SD + "defaultEntailmentRegime", iri(REGIMES[settings.default_reasoning]))
+    if graph_store is not None:
+        add(service, ours + "graphStore", iri(graph_store))
 
     for mode, regime in REGIMES.items():
         option = ox.BlankNode()
@@ -141,6 +149,9 @@ def _vocabulary(ours: str) -> list[ox.Triple]:
         "queryTimeout": ("query timeout", "Seconds a query may run; past it the query is stopped and answered with 503 (KG_QUERY_TIMEOUT)."),
         "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
         "overCapAnswers": ("over-cap answers", "What happens to an answer with more rows than the cap."),
+        "graphStore": ("graph store", "The SPARQL 1.1 Graph Store HTTP Protocol service over the same dataset: GET, "
+                       "PUT, POST and DELETE of whole graphs (?graph=IRI, ?default, or <base>store/... addressed "
+                       "directly); writes need the write token."),
         "maxRequestBytes": ("maximum request bytes", "Largest request body accepted; larger ones are answered with 413 (KG_MAX_REQUEST_BYTES)."),
         **{local: (label, comment) for local, (_, label, comment) in LIMITS.items()},
     }

@@ -83,13 +83,14 @@ def _describe(operation: DescriptionRequest) -> Response:
         raise HttpError(f"the service description is offered as: {offered}", 406)
     settings = current_settings()
     graph = current_graph()
-    triples = describe_service(
-        graph, request.host_url + "sparql", updates=settings.write_token is not None, federated=settings.allow_service
-    )
+    store = request.url_root + "store"
+    triples = describe_service(graph, request.host_url + "sparql", updates=settings.write_token is not None,
+                               federated=settings.allow_service, graph_store=store)
     prefixes = {**graph.namespaces.prefixes(), "service": service_namespace(settings.base_uri),
                 "formats": "http://www.w3.org/ns/formats/", "entailment": "http://www.w3.org/ns/entailment/"}
     body = write_graph(triples, fmt, prefixes)
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
+    response.headers["Link"] = f'<{store}>; rel="{service_namespace(settings.base_uri)}graphStore"'
     return response
 
