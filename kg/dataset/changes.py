@@ -70,31 +70,32 @@ class GraphChange:
                 raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
         holders = _Holders(self._store)
         named_removals = {q for q in deleted if not _addresses(q, asserted) and holders.has(q)}
-        removals = list(named_removals)
+        removals = dict.fromkeys(named_removals)  # ordered, and a set for the membership test
         for quad in deleted:
             in_asserted = ox.Quad(quad.subject, quad.predicate, quad.object, asserted)
             if not holders.has(in_asserted) or in_asserted in removals:
                 continue
             if _addresses(quad, asserted):
-                removals.append(in_asserted)
+                removals[in_asserted] = None
                 continue
             if quad.graph_name.value not in asserting:
                 continue
             remaining = {g for g in holders.graphs(quad.triple) if g in asserting}
             if not {g for g in remaining if ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(g)) not in named_removals}:
-                removals.append(in_asserted)
-        removed = set(removals)
-        additions: list[ox.Quad] = []
+                removals[in_asserted] = None
+        removed = removals
+        additions: dict[ox.Quad, None] = {}  # ordered, and a set for the membership test
         for quad in inserted:
             targets = {ox.Quad(*quad.triple, quad.graph_name)}
             if _addresses(quad, asserted) or quad.graph_name.value in asserting:
                 targets.add(ox.Quad(quad.subject, quad.predicate, quad.object, asserted))
             for target in targets:
                 absent = not holders.has(target) or target in removed  # once the removals are done
-                if not isinstance(target.graph_name, ox.DefaultGraph) and absent and target not in additions:
-                    additions.append(target)
-        self._store.apply(removals, additions)  # one store transaction: a crash leaves all of this step or none
-        self._steps.append((removals, additions))
+                if not isinstance(target.graph_name, ox.DefaultGraph) and absent:
+                    additions[target] = None
+        step = (list(removals), list(additions))
+        self._store.apply(*step)  # one store transaction: a crash leaves all of this step or none
+        self._steps.append(step)
         self._on_step()
 
     def pending(self) -> StoreDelta:
