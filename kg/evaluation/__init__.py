@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from kg.evaluation.job import Outcome, QueryJob, run_job
+from kg.evaluation.job import Outcome, QueryJob, Solution, run_job, select_rows
 from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.settings import Settings
 
@@ -24,6 +24,11 @@ class Evaluator(Protocol):
         ``uncommitted``: changes of a transaction in progress on the graph (an update's earlier operations) that
         the answer must see; the graph keeps them to itself until they are committed.
         """
+        ...
+
+    def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
+        """The rows of the SELECT ``job`` (an update's WHERE pattern); a ``QueryError`` with its status if refused,
+        :class:`~kg.evaluation.job.TooManySolutions` past the row cap."""
         ...
 
     def close(self) -> None:
@@ -41,6 +46,10 @@ class InProcessEvaluator:
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
         """Answer ``job`` now, in this thread, on the graph itself (which holds the ``uncommitted`` changes already)."""
         return run_job(self._graph, job, self._settings.max_result_rows)
+
+    def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
+        """The rows of ``job`` from the engine, in this thread (no serialization: one process)."""
+        return select_rows(self._graph, job, self._settings.max_result_rows)
 
     def close(self) -> None:
         """Nothing to release."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib.term import Node
 
 from kg.dataset import KnowledgeGraph
@@ -97,4 +98,51 @@ def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
     return Outcome(OK, written.body, name, written.rows, written.truncated, kind)
 
 
-__all__ = ["GRAPH", "SOLUTIONS", "Outcome", "QueryJob", "run_job"]
+Solution = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
+"""One row of a SELECT answer: variable name -> bound term (unbound variables absent)."""
+
+
+class TooManySolutions(QueryError):
+    """A SELECT job whose rows pass the row cap (when the caller needs them all, not a truncated answer)."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"more than {cap:,} solutions (KG_MAX_RESULT_ROWS)")
+        self.cap = cap
+
+
+def select_rows(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> list[Solution]:
+    """The rows of the SELECT ``job``, straight from the engine (in-process: no serialization); errors raised."""
+    cap = max_rows if job.max_rows is None else min(job.max_rows, max_rows)
+    answer = graph.query(job.text, job.reasoning, default_graph_uris=job.default_graph_uris,
+                         named_graph_uris=job.named_graph_uris, bindings=dict(job.bindings) if job.bindings else None)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("a SELECT query was expected")
+    return _rows(answer, cap)
+
+
+def solutions_of(outcome: Outcome) -> list[Solution]:
+    """The rows of a SELECT job's ``outcome`` written as SPARQL JSON (a worker's answer); errors raised."""
+    if not outcome.ok:
+        error = QueryError(outcome.message or "the query could not be answered", outcome.line, outcome.column)
+        error.status = outcome.status
+        raise error
+    if outcome.truncated:
+        raise TooManySolutions(outcome.rows or 0)
+    answer = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("a SELECT query was expected")
+    return _rows(answer, None)
+
+
+def _rows(answer: ox.QuerySolutions, cap: int | None) -> list[Solution]:
+    names = [variable.value for variable in answer.variables]
+    rows: list[Solution] = []
+    for row in answer:
+        if cap is not None and len(rows) == cap:
+            raise TooManySolutions(cap)
+        rows.append({name: value for name, value in zip(names, row) if value is not None})
+    return rows
+
+
+__all__ = ["GRAPH", "SOLUTIONS", "Outcome", "QueryJob", "Solution", "TooManySolutions", "run_job", "select_rows",
+           "solutions_of"]

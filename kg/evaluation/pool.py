@@ -41,11 +41,12 @@ import signal
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from multiprocessing.reduction import send_handle
 
 from kg.evaluation import worker as worker_module
-from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob
+from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
     SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, crash_message, demote, promote, readable,
     remove_stale_snapshots, write_snapshot,
@@ -159,6 +160,10 @@ class WorkerPool:
         else:
             self._release(worker)
         return outcome
+
+    def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
+        """The rows of the SELECT ``job``, answered by a worker as SPARQL JSON (the bytes cross the pipe anyway)."""
+        return solutions_of(self.evaluate(replace(job, solutions_format="json", graph_format=None), uncommitted))
 
     def alive(self) -> int:
         """Workers currently running (idle or busy)."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.evaluation import Evaluator, InProcessEvaluator
-from kg.evaluation.job import QueryJob
+from kg.evaluation.job import QueryJob, Solution, TooManySolutions
 from kg.dataset import GraphChange, KnowledgeGraph, StoreDelta
 from kg.sparql.syntax import query_error_from
 from kg.sparql.errors import QueryError
@@ -270,7 +270,7 @@ class _Executor:
     def _where(
         self, operation: Operation, open_index: int, with_graph: str | None, using: list[str], using_named: list[str],
         change: GraphChange,
-    ) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    ) -> list[Solution]:
         """Solutions of the ``WHERE`` pattern whose ``{`` is at ``open_index``, on the operation's dataset, as a
         query of the evaluator: under its limits, and seeing the changes of the request's earlier operations."""
         stream = operation.tokens
@@ -291,19 +291,16 @@ class _Executor:
             default = [with_graph or self.asserted]
             named = self.graph.graphs_for(self.text)
         job = QueryJob(select, "none", tuple(default or ()), tuple(named), solutions_format="json", graph_format=None)
-        outcome = self.evaluator.evaluate(job, change.pending())
-        if not outcome.ok:
-            error = QueryError(f"the WHERE pattern of this update: {outcome.message}",
-                               outcome.line, outcome.column)
-            error.status = outcome.status
-            raise error
-        if outcome.truncated:
-            raise QueryError(f"the WHERE pattern of this update has more than {outcome.rows:,} solutions "
-                             "(KG_MAX_RESULT_ROWS); nothing was changed: split the update into smaller ones")
-        answer = ox.parse_query_results(outcome.body, format=ox.QueryResultsFormat.JSON)
-        assert isinstance(answer, ox.QuerySolutions)  # the job is a SELECT by construction
-        names = [variable.value for variable in answer.variables]
-        return [{name: value for name, value in zip(names, row) if value is not None} for row in answer]
+        try:
+            return self.evaluator.solutions(job, change.pending())
+        except TooManySolutions as error:
+            raise QueryError(f"the WHERE pattern of this update has {error.message}; nothing was changed: "
+                             "split the update into smaller ones") from None
+        except QueryError as error:
+            wrapped = QueryError(f"the WHERE pattern of this update: {error.message}", error.line, error.column)
+            wrapped.status = error.status
+            raise wrapped from None
+
 
 def _instantiate(
     template: Sequence[ox.Quad], solution: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal], default_graph: ox.NamedNode | ox.DefaultGraph
