@@ -9,21 +9,17 @@ from kg.reasoning.fast.terms import Fact
 class AxiomRules(OwlRlBase):
     """Intersections, unions, enumerations, disjointness, chains, keys, negative assertions, ``owl:AllDifferent``."""
 
-    def _on_different_from(self, f: Fact) -> None:
-        x, _, y = f
-        for pair in ((x, self.v.same_as, y), (y, self.v.same_as, x)):
-            if pair in self.known:
-                self.inconsistent("eq-diff1", "resources both the same and different", (pair, f))
-
     def _on_all_different(self, f: Fact) -> None:
         v = self.v
         for pred in (v.members, v.distinct_members):
             for lst in self.objects(f[0], pred):
                 items = self.rdf_list(lst) or []
+                rule = "eq-diff2" if pred == v.members else "eq-diff3"
                 for i, a in enumerate(items):
                     for b in items[i + 1:]:
-                        if a != b and (a, v.same_as, b) in self.known:
-                            rule = "eq-diff2" if pred == v.members else "eq-diff3"
+                        if a == b:
+                            self.inconsistent(rule, "owl:AllDifferent lists a member twice", (f, (f[0], pred, lst)))
+                        elif (a, v.same_as, b) in self.known:
                             self.inconsistent(rule, "members of owl:AllDifferent are the same", (f, (f[0], pred, lst), (a, v.same_as, b)))
 
     def _on_intersection_of(self, f: Fact) -> None:

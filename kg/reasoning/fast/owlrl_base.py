@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import product
 
+from kg.reasoning.fast.datatypes import FAMILIES
 from kg.reasoning.fast.engine import Engine
 from kg.reasoning.fast.terms import Fact, is_literal, literal_datatype
 
@@ -67,6 +68,7 @@ class OwlRlBase(Engine):
             self.po[getattr(v, name)] = {}
         self._same = self.sp[v.same_as]
         self._list_predicates = frozenset(getattr(v, n) for n in LIST_PREDICATES)
+        self._datatypes = frozenset(self.terms.encode(datatype) for datatype in FAMILIES)
 
     def _schema_changed(self) -> None:
         self._caches.clear()
@@ -222,6 +224,28 @@ class OwlRlBase(Engine):
                 classes = tuple(self.rdf_list(lst) or ())
                 for c in classes:
                     found.setdefault(c, []).append(((axiom_node, v.members, lst), classes))
+        return found
+
+    def _build_disjoint_properties(self) -> dict[int, list]:
+        found: dict[int, list] = {}
+        v = self.v
+        for axiom_node in self.subjects(v.type, v.all_disjoint_properties):
+            for lst in self.objects(axiom_node, v.members):
+                props = tuple(self.rdf_list(lst) or ())
+                for p in props:
+                    found.setdefault(p, []).append(((axiom_node, v.members, lst), props))
+        return found
+
+    def _build_all_different(self) -> dict[int, list]:
+        """Member -> (rule, axiom, members) of each ``owl:AllDifferent`` listing it."""
+        found: dict[int, list] = {}
+        v = self.v
+        for axiom_node in self.subjects(v.type, v.all_different):
+            for pred, rule in ((v.members, "eq-diff2"), (v.distinct_members, "eq-diff3")):
+                for lst in self.objects(axiom_node, pred):
+                    individuals = frozenset(self.rdf_list(lst) or ())
+                    for i in individuals:
+                        found.setdefault(i, []).append((rule, (axiom_node, pred, lst), individuals))
         return found
 
     def _build_negative_assertions(self) -> dict[int, list]:

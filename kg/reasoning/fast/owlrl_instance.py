@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kg.reasoning.fast.datatypes import different_values, outside_value_space
 from kg.reasoning.fast.engine import EMPTY
 from kg.reasoning.fast.owlrl_base import OwlRlBase
 from kg.reasoning.fast.terms import Fact
@@ -37,6 +38,13 @@ class InstanceRules(OwlRlBase):
         if sp[v.assertion_property]:
             for nfact in self._cache("negative_assertions").get(p, ()):
                 self._check_negative_assertion(nfact[0])
+        if p == v.different_from:
+            self._on_different_from(f)
+        if sp[v.members]:
+            for axiom, props in self._cache("disjoint_properties").get(p, ()):
+                for q in props:
+                    if q != p and (s, q, o) in known:
+                        self.inconsistent("prp-adp", "disjoint properties share a pair", (f, (s, q, o), axiom))
 
     def _equality_rules(self, f: Fact) -> None:
         """eq-rep-s/p/o for a new fact about a resource with an owl:sameAs."""
@@ -125,6 +133,8 @@ class InstanceRules(OwlRlBase):
                             self._max_cardinality_rules(r, u)
         if c == v.nothing:
             self.inconsistent("cls-nothing2", "an individual of owl:Nothing", (f,))
+        if c in self._datatypes and outside_value_space(self.terms.keys[x], self.terms.keys[c]):
+            self.inconsistent("dt-not-type", "a literal typed with a datatype its value is not in", (f,))
         for pred, kind in ((v.complement_of, "cls-com"), (v.disjoint_with, "cax-dw")):
             for d in sp[pred].get(c, EMPTY):
                 if (x, t, d) in known:
@@ -178,3 +188,18 @@ class InstanceRules(OwlRlBase):
         for pair in ((x, v.different_from, y), (y, v.different_from, x)):
             if pair in self.known:
                 self.inconsistent("eq-diff1", "resources both the same and different", (f, pair))
+        if self.sp[v.members] or self.sp[v.distinct_members]:
+            for rule, axiom, individuals in self._cache("all_different").get(x, ()):
+                if y in individuals:
+                    self.inconsistent(rule, "members of owl:AllDifferent are the same", (axiom, f))
+        keys = self.terms.keys
+        if x < y and keys[x][0] == '"' == keys[y][0] and different_values(keys[x], keys[y]):
+            self.inconsistent("dt-diff", "two different literal values are the same", (f,))
+
+    def _on_different_from(self, f: Fact) -> None:
+        x, _, y = f
+        if x == y:
+            self.inconsistent("eq-diff1", "a resource different from itself", (f,))
+        for pair in ((x, self.v.same_as, y), (y, self.v.same_as, x)):
+            if pair in self.known:
+                self.inconsistent("eq-diff1", "resources both the same and different", (pair, f))

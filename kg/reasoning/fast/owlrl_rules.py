@@ -63,7 +63,6 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
             v.assertion_property: self._on_negative_assertion,
             v.target_individual: self._on_negative_assertion,
             v.target_value: self._on_negative_assertion,
-            v.different_from: self._on_different_from,
         }
         self._class_rules = {
             v.owl_class: self._on_class_declaration,
@@ -164,6 +163,8 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
             or (sp[v.property_chain_axiom] and self._cache("chains").get(p))
             or (sp[v.has_key] and self._cache("keys").get(p))
             or (sp[v.assertion_property] and self._cache("negative_assertions").get(p))
+            or (sp[v.members] and self._cache("disjoint_properties").get(p))
+            or p == v.different_from
         )
         return actions, involved
 
@@ -181,5 +182,6 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
             or any(sp[pred].get(c) or po[pred].get(c) for pred in (v.complement_of, v.disjoint_with))
             or (sp[v.members] and self._cache("disjoint_classes").get(c))
             or (sp[v.has_key] and self._cache("keys_by_class").get(c))
+            or c in self._datatypes
         )
         return actions, involved
