@@ -25,9 +25,12 @@ def known_inconsistencies(graph: KnowledgeGraph) -> dict[str, tuple[Problem, ...
 
 
 def introduced(before: dict[str, tuple[Problem, ...]], after: dict[str, tuple[Problem, ...]]) -> list[str]:
-    """``mode: rule: message: triples`` for each inconsistency in ``after`` that ``before`` did not have.
+    """``inconsistent (MODE): RULE: MESSAGE: TRIPLES`` for each inconsistency of ``after`` missing from ``before``.
 
     A mode without a kept closure before counts as having had none.
     """
-    return [f"{mode}: {problem.line()}" for mode, problems in after.items()
-            for problem in problems if problem not in set(before.get(mode, ()))]
+    lines = []
+    for mode, problems in after.items():
+        old = set(before.get(mode, ()))
+        lines += [f"inconsistent ({mode}): {problem.line()}" for problem in problems if problem not in old]
+    return lines

@@ -34,6 +34,7 @@ import pyoxigraph as ox
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.job import QueryJob
 from kg.dataset import GraphChange, KnowledgeGraph, StoreDelta
+from kg.dataset.consistency import introduced, known_inconsistencies
 from kg.sparql.syntax import query_error_from
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import Token, tokens
@@ -53,9 +54,11 @@ class UpdateReport:
     delta: StoreDelta
     asserted_graph: str
     inferred_graphs: frozenset[str]
+    inconsistencies: tuple[str, ...] = ()
+    """One line for each inconsistency the update's commit brought in (see :func:`kg.dataset.consistency.introduced`)."""
 
     def summary(self) -> str:
-        """One line for the HTTP answer: operations, asserted and inferred triples added and removed."""
+        """The HTTP answer: operations, asserted and inferred triples added and removed; then any inconsistency, one a line."""
 
         def count(quads: Sequence[ox.Quad], graphs: set[str] | frozenset[str]) -> int:
             return sum(1 for quad in quads if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in graphs)
@@ -65,7 +68,7 @@ class UpdateReport:
             f"update done: {self.operations} operation{'s' if self.operations != 1 else ''}; "
             f"asserted triples +{count(self.delta.added, asserted)} -{count(self.delta.removed, asserted)}; "
             f"inferred triples +{count(self.delta.added, self.inferred_graphs)} -{count(self.delta.removed, self.inferred_graphs)}"
-        )
+        ) + "".join("\n" + line for line in self.inconsistencies)
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,12 @@ def run_update(
                     )
     executor = _Executor(graph, text, tuple(using_graph_uris), tuple(using_named_graph_uris),
                          evaluator or InProcessEvaluator(graph, graph.settings))
+    before = known_inconsistencies(graph)
     with graph.changing() as change:
         for operation in operations:
             executor.run(operation, change)
-    return UpdateReport(len(operations), change.delta, graph.layout.asserted, graph.layout.closure_graphs)
+    found = introduced(before, known_inconsistencies(graph))
+    return UpdateReport(len(operations), change.delta, graph.layout.asserted, graph.layout.closure_graphs, tuple(found))
 
 
 def _split(text: str) -> Iterator[_Operation]:

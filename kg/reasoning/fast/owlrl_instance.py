@@ -185,9 +185,10 @@ class InstanceRules(OwlRlBase):
             for o in objects:
                 derive((s, y, o), "eq-rep-p", ((s, x, o), f))
         v = self.v
-        for pair in ((x, v.different_from, y), (y, v.different_from, x)):
-            if pair in self.known:
-                self.inconsistent("eq-diff1", "resources both the same and different", (f, pair))
+        if x < y:  # eq-diff1 is checked against one of x owl:sameAs y and y owl:sameAs x (once, not twice)
+            for pair in ((x, v.different_from, y), (y, v.different_from, x)):
+                if pair in self.known:
+                    self.inconsistent("eq-diff1", "resources both the same and different", (f, pair))
         if self.sp[v.members] or self.sp[v.distinct_members]:
             for rule, axiom, individuals in self._cache("all_different").get(x, ()):
                 if y in individuals:
@@ -199,7 +200,10 @@ class InstanceRules(OwlRlBase):
     def _on_different_from(self, f: Fact) -> None:
         x, _, y = f
         if x == y:
-            self.inconsistent("eq-diff1", "a resource different from itself", (f,))
-        for pair in ((x, self.v.same_as, y), (y, self.v.same_as, x)):
-            if pair in self.known:
-                self.inconsistent("eq-diff1", "resources both the same and different", (pair, f))
+            # one derived by eq-rep comes from an x owl:differentFrom y with x owl:sameAs y, reported as such
+            if not self.why.get(f, ("",))[0].startswith("eq-rep"):
+                self.inconsistent("eq-diff1", "a resource different from itself", (f,))
+            return
+        same = (min(x, y), self.v.same_as, max(x, y))
+        if same in self.known:
+            self.inconsistent("eq-diff1", "resources both the same and different", (same, f))
