@@ -25,7 +25,7 @@ def create_app(
     """
     from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
-    from kg.web import canned, errors, explain, graph_store, linked_data, query_page, security, sparql
+    from kg.web import canned, errors, explain, graph_store, inconsistencies, linked_data, query_page, security, sparql
 
     settings = settings or load_settings()
     if graph is None:
@@ -46,6 +46,7 @@ def create_app(
     app.register_blueprint(linked_data.blueprint)
     app.register_blueprint(explain.blueprint)
     app.register_blueprint(graph_store.blueprint)
+    app.register_blueprint(inconsistencies.blueprint)
     _log_requests(app)
     _serve_under(app, settings.base_path)
     return app

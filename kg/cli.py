@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from kg.canned.cli import queries as canned_queries
 from kg.dataset import KnowledgeGraph, open_dataset
+from kg.dataset.consistency import inconsistencies
 from kg.sparql.errors import QueryError
 from kg.reasoning import MODES
 from kg.settings import REASONERS, Settings, SettingsError, load_settings
@@ -26,6 +27,8 @@ STORE_HELP = "Store: memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL] [KG_
 #: The flag that sets each setting a flag can set (the others come from ``KG_*`` variables only).
 FLAGS = {"base_uri": "--base-uri", "store": "--store", "reasoner": "--reasoner", "default_reasoning": "--reasoning",
          "host": "--host", "port": "--port", "workers": "--workers", "data_files": "--data"}
+#: Exit status of ``kg reason`` and ``kg validate`` when the data is inconsistent (2 is a usage or settings error).
+INCONSISTENT = 3
 
 
 def _progress(message: str) -> None:
@@ -151,13 +154,22 @@ def _read_query(argument: str) -> str:
 @click.option("--reasoning", type=click.Choice(("rdfs", "owlrl")), default="owlrl", show_default=True)
 @click.pass_context
 def reason(ctx: click.Context, data: tuple[Path, ...], reasoning: str) -> None:
-    """Compute the closure and print asserted and inferred triple counts and the time taken."""
+    """Compute the closure and print asserted and inferred triple counts and the time taken; exit 3 if inconsistent."""
     settings = _settings(ctx)
     graph = _open(settings, data, _progress)
     report = graph.reason(reasoning, _progress)
     click.echo(f"asserted: {report.asserted}")
     click.echo(f"inferred: {report.inferred}")
     click.echo(f"reasoning ({reasoning}, {settings.reasoner}): {report.seconds:.3f} s")
+    _exit_if_inconsistent(reasoning, [p.line() for p in inconsistencies(graph, reasoning)])
+
+
+def _exit_if_inconsistent(mode: str, problems: Sequence[str]) -> None:
+    """Print each inconsistency (rule, message, triples) and exit with :data:`INCONSISTENT`, if there is any."""
+    for problem in problems:
+        click.echo(f"inconsistent ({mode}): {problem}")
+    if problems:
+        sys.exit(INCONSISTENT)
 
 
 @main.command()
@@ -213,13 +225,14 @@ def _compact(term: ox.NamedNode | ox.BlankNode | ox.Literal, prefixes: dict[str,
 @click.option("--shapes", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl).")
 @click.pass_context
 def validate(ctx: click.Context, data: tuple[Path, ...], shapes: Path | None) -> None:
-    """Check the data (with its OWL 2 RL closure) against the SHACL shapes; exit 1 on a violation."""
+    """Check the data (with its OWL 2 RL closure) against the SHACL shapes; exit 1 on a violation, 3 if inconsistent."""
     from kg.dataset.validation import validate as run_validation
 
     settings = _settings(ctx)
     graph = _open(settings, data, _verbose_progress(ctx))
     report = run_validation(graph, RdfSource(shapes) if shapes else shapes_source())
     click.echo(report.text)
+    _exit_if_inconsistent("owlrl", [p.line() for p in inconsistencies(graph, "owlrl")])
     if not report.conforms:
         sys.exit(1)
 

@@ -95,3 +95,24 @@ def test_reason_prints_counts_and_time() -> None:
     lines = dict(line.split(": ", 1) for line in done.stdout.strip().splitlines())
     assert int(lines["asserted"]) == 16 and int(lines["inferred"]) > 0
     assert lines["reasoning (owlrl, fast)"].endswith(" s")
+
+
+INCONSISTENT = """@prefix ex: <http://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+ex:Cat owl:disjointWith ex:Dog .
+ex:rex a ex:Dog .
+ex:hasTwin a owl:FunctionalProperty .
+ex:rex ex:hasTwin ex:tom ; ex:hasTwin ex:tim .
+ex:tom a ex:Cat .
+"""
+
+
+def test_reason_exits_3_naming_rule_and_triples_when_inconsistent(tmp_path: Path) -> None:
+    data = tmp_path / "inconsistent.ttl"
+    data.write_text(INCONSISTENT.replace("ex:rex ex:hasTwin", "ex:tim a ex:Dog .\nex:rex ex:hasTwin"))
+    done = kg("reason", "--data", str(data))
+    assert done.returncode == 3, done.stdout + done.stderr
+    problems = [line for line in done.stdout.splitlines() if line.startswith("inconsistent (owlrl): ")]
+    assert len(problems) == 2 and all(line.startswith("inconsistent (owlrl): cax-dw: ") for line in problems)
+    assert "<http://example.org/Cat> <http://www.w3.org/2002/07/owl#disjointWith> <http://example.org/Dog> ." in problems[0]
+    assert kg("reason", "--reasoning", "rdfs", "--data", str(data)).returncode == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import rdflib
@@ -98,3 +99,13 @@ def test_kg_validate_exits_1_and_reports_on_broken_data() -> None:
     assert "Conforms: False" in done.stdout
     assert "A statement needs a speaker" in done.stdout
     assert str(URIRef(ID + "person/nameless")) in done.stdout
+
+
+def test_kg_validate_exits_3_when_the_data_is_inconsistent(tmp_path: Path) -> None:
+    data = tmp_path / "inconsistent.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+                    "ex:x owl:differentFrom ex:x .\n")
+    done = kg("validate", "--data", str(data))
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert ("inconsistent (owlrl): eq-diff1: a resource different from itself: "
+            "<http://example.org/x> <http://www.w3.org/2002/07/owl#differentFrom> <http://example.org/x> .") in done.stdout

@@ -101,6 +101,10 @@ class Closures:
             progress(f"inconsistent ({mode}): {problem}")
         return report
 
+    def is_kept(self, mode: str) -> bool:
+        """True if ``mode``'s closure is kept (with its derivations and inconsistencies)."""
+        return mode in self._kept
+
     def kept(self, mode: str) -> Closure:
         """``mode``'s closure with its derivations (computed now, from the asserted graph, if not kept)."""
         reasoning.check_mode(mode)

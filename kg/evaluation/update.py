@@ -30,6 +30,7 @@ import pyoxigraph as ox
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.job import QueryJob, Solution, TooManySolutions
 from kg.dataset import GraphChange, KnowledgeGraph, StoreDelta
+from kg.dataset.consistency import introduced, known_inconsistencies
 from kg.sparql.syntax import query_error_from
 from kg.sparql.errors import QueryError
 from kg.sparql.lexer import Token, iri_of, prologue, tokens
@@ -49,11 +50,14 @@ class UpdateReport:
     delta: StoreDelta
     asserted_graph: str
     inferred_graphs: frozenset[str]
+    inconsistencies: tuple[str, ...] = ()
+    """One line for each inconsistency the update's commit brought in (see :func:`kg.dataset.consistency.introduced`)."""
 
     def summary(self) -> str:
-        """One line for the HTTP answer: operations, asserted and inferred triples added and removed."""
+        """The HTTP answer: operations, asserted and inferred triples added and removed; then any inconsistency, one a line."""
         return (f"update done: {self.operations} operation{'s' if self.operations != 1 else ''}; "
-                f"{describe_delta(self.delta, self.asserted_graph, self.inferred_graphs)}")
+                f"{describe_delta(self.delta, self.asserted_graph, self.inferred_graphs)}"
+                + "".join("\n" + line for line in self.inconsistencies))
 
 
 def describe_delta(delta: StoreDelta, asserted_graph: str, inferred_graphs: frozenset[str]) -> str:
@@ -93,10 +97,12 @@ def run_update(
                     )
     executor = _Executor(graph, text, tuple(using_graph_uris), tuple(using_named_graph_uris),
                          evaluator or InProcessEvaluator(graph, graph.settings))
+    before = known_inconsistencies(graph)
     with graph.changing() as change:
         for operation in operations:
             executor.run(operation, change)
-    return UpdateReport(len(operations), change.delta, graph.layout.asserted, graph.layout.closure_graphs)
+    found = introduced(before, known_inconsistencies(graph))
+    return UpdateReport(len(operations), change.delta, graph.layout.asserted, graph.layout.closure_graphs, tuple(found))
 
 
 class _Executor:

@@ -8,12 +8,30 @@ store and the engine as N-Triples text, never one Python object per triple.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from kg.reasoning.fast import Engine, Inconsistency, new_engine
 from kg.reasoning.fast.noise import NoiseFilter
 from kg.reasoning.fast.terms import Fact
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An inconsistency as clients see it: the rule, what it found, and the triples involved (N-Triples lines)."""
+
+    rule: str
+    message: str
+    triples: tuple[str, ...]
+
+    def line(self) -> str:
+        """One line: rule, message and triples."""
+        return f"{self.rule}: {self.message}: {' '.join(self.triples)}"
+
+    def to_json(self) -> dict[str, object]:
+        """``{rule, message, triples}``."""
+        return {"rule": self.rule, "message": self.message, "triples": list(self.triples)}
 
 
 class Closure:
@@ -60,8 +78,20 @@ class Closure:
 
     def describe(self, problem: Inconsistency) -> str:
         """One line for an inconsistency: rule, message and the triples involved."""
-        shown = "; ".join(self.ntriples([f]).strip() for f in problem.premises)
-        return f"{problem.rule}: {problem.message}: {shown}"
+        return self.problem(problem).line()
+
+    def problem(self, inconsistency: Inconsistency) -> Problem:
+        """What clients are told of one of the engine's inconsistencies."""
+        triples = tuple(self.ntriples([f]).strip() for f in inconsistency.premises)
+        return Problem(inconsistency.rule, inconsistency.message, triples)
+
+    def problems(self) -> tuple[Problem, ...]:
+        """Every inconsistency the engine has found (checked on its facts, before the noise filter), each once."""
+        found: dict[tuple[str, frozenset[str]], Problem] = {}
+        for inconsistency in self.engine.inconsistencies:
+            problem = self.problem(inconsistency)
+            found.setdefault((problem.rule, frozenset(problem.triples)), problem)
+        return tuple(found.values())
 
     def fact(self, triple: ox.Triple) -> Fact | None:
         """The engine's fact for ``triple``, if every term of it is known."""

@@ -4,7 +4,7 @@ Every refusal is an :class:`~kg.sparql.errors.HttpError` (or becomes one here:
 werkzeug's ``HTTPException`` s, a failing store, anything unexpected as a 500
 without details).  The surface is told by the path:
 
-* the API (``/api/…``, ``/explain``): problem details (RFC 9457,
+* the API (``/api/…``, ``/explain``, ``/inconsistencies``): problem details (RFC 9457,
   ``application/problem+json``) — ``type``, ``title``, ``status``, ``detail``,
   and the error's details (``line``, ``column``, ``parameter``…) as extension
   members; ``error`` repeats ``detail`` for clients of the API's first error shape;
@@ -34,7 +34,7 @@ from kg.store import StoreError
 logger = logging.getLogger("kg.web")
 
 PROBLEM_JSON = "application/problem+json"
-API_PATHS = ("/api/", "/explain")
+API_PATHS = ("/api/", "/explain", "/inconsistencies")
 LINKED_DATA_PATHS = ("/id/", "/graph/", "/doc/", "/ontology", "/.well-known/void")
 _OFFERED = ["text/plain", "application/json", "text/html"]
 

@@ -4,7 +4,9 @@ It claims only what is true of this server: the languages it accepts (Update
 only when a write token is configured), every result format of
 :mod:`kg.sparql.formats` by its W3C IRI, federated query only when ``SERVICE``
 is enabled, the default entailment regime and how ``reasoning=`` switches it,
-the default dataset with its named graphs and their sizes, and the limits.
+the default dataset with its named graphs and their sizes, the limits, and
+whether the data is consistent under each entailment (with a link to
+``/inconsistencies``, which lists what it contradicts).
 The limits and the reasoning switch are properties of our own, each described
 (label and comment) in the document itself under ``<base>service#``.
 """
@@ -14,6 +16,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.dataset import KnowledgeGraph
+from kg.dataset.consistency import inconsistencies
+from kg.reasoning import ENTAILING_MODES
 from kg.sparql.formats import RESULT_FORMATS
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -90,6 +94,10 @@ def describe_service(
         add(option, SD + "entailmentRegime", iri(regime))
         if mode == settings.default_reasoning:
             add(option, ours + "isDefault", ox.Literal("true", datatype=iri(XSD + "boolean")))
+        if mode in ENTAILING_MODES:
+            consistent = "false" if inconsistencies(graph, mode) else "true"
+            add(option, ours + "consistent", ox.Literal(consistent, datatype=iri(XSD + "boolean")))
+            add(option, ours + "inconsistencies", iri(endpoint.removesuffix("sparql") + "inconsistencies?reasoning=" + mode))
     add(service, ours + "queryTimeout", ox.Literal(repr(float(settings.query_timeout)), datatype=iri(XSD + "decimal")))
     add(service, ours + "maxResultRows", ox.Literal(str(settings.max_result_rows), datatype=iri(XSD + "integer")))
     add(service, ours + "overCapAnswers", ox.Literal(f"truncated to the cap; the response carries {TRUNCATION_HEADER}"))
@@ -146,6 +154,8 @@ def _vocabulary(ours: str) -> list[ox.Triple]:
         "reasoningOption": ("reasoning option", "A value of the 'reasoning' request parameter and the entailment regime it selects for the query's default graph."),
         "parameterValue": ("parameter value", "The value to pass as reasoning=... (GET or POST parameter)."),
         "isDefault": ("is default", "True for the option used when a request gives no 'reasoning' parameter."),
+        "consistent": ("consistent", "False when the data contradicts the ontology under this option's entailment (an OWL 2 RL inconsistency rule fires)."),
+        "inconsistencies": ("inconsistencies", "The JSON list of what the data contradicts under this option: rule, message and triples."),
         "queryTimeout": ("query timeout", "Seconds a query may run; past it the query is stopped and answered with 503 (KG_QUERY_TIMEOUT)."),
         "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
         "overCapAnswers": ("over-cap answers", "What happens to an answer with more rows than the cap."),

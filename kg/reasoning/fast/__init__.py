@@ -15,7 +15,9 @@ deliberate differences (each covered by ``tests/test_reasoning_engines.py``):
 * **inconsistencies** — owlrl adds a blank node ``[ a err:ErrorMessage ;
   err:error "…" ]`` to the closure; we report them instead
   (:attr:`~kg.reasoning.fast.engine.Engine.inconsistencies`), so the data is not
-  polluted with messages.  Ill-typed literals (owlrl's ``dt-not-type``) are not checked;
+  polluted with messages.  ``dt-diff`` and ``dt-not-type`` fire only where a
+  literal's value can be told for sure (:mod:`kg.reasoning.fast.datatypes`):
+  ill-typed literals, which owlrl reports, are not checked;
 * **owl:Thing** — we do not derive ``x rdf:type owl:Thing`` (noise), so an
   axiom that needs it as a premise (``owl:Thing`` inside an ``owl:intersectionOf``,
   or a subclass of ``owl:Thing``) does not fire; ``someValuesFrom owl:Thing`` works.
