@@ -8,6 +8,7 @@ serialized bytes, rows).  The server uses :class:`~kg.evaluation.pool.WorkerPool
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from kg.evaluation.job import Outcome, QueryJob, run_job
@@ -46,4 +47,22 @@ class InProcessEvaluator:
         """Nothing to release."""
 
 
-__all__ = ["Evaluator", "InProcessEvaluator", "Outcome", "QueryJob"]
+@dataclass(frozen=True)
+class WithLimits:
+    """An evaluator giving every job a caller's limits (``None``: the evaluator's own), unless the job sets its own."""
+
+    evaluator: Evaluator
+    time_limit: float | None
+    row_cap: int | None
+
+    def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
+        """Answer ``job`` with the evaluator, under these limits."""
+        limited = replace(job, time_limit=self.time_limit if job.time_limit is None else job.time_limit,
+                          max_rows=self.row_cap if job.max_rows is None else job.max_rows)
+        return self.evaluator.evaluate(limited, uncommitted)
+
+    def close(self) -> None:
+        """Nothing of its own to release (the evaluator it wraps is closed by its owner)."""
+
+
+__all__ = ["Evaluator", "InProcessEvaluator", "Outcome", "QueryJob", "WithLimits"]
