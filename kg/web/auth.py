@@ -8,7 +8,7 @@ A token is never logged nor repeated in an answer.
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from kg.sparql.errors import HttpError
 from kg.users import ADMIN, WRITE, User
@@ -17,10 +17,13 @@ from kg.web import current_settings
 BEARER_CHALLENGE = 'Bearer realm="ipkg"'
 _INVALID = f'{BEARER_CHALLENGE}, error="invalid_token"'
 
+blueprint = Blueprint("auth", __name__)
+
 
 def install(app: Flask) -> None:
     """Identify the caller of every request (``g.caller``) before its view runs; 401 for an unknown token, or
-    for no token when the anonymous role is disabled (CORS preflights and static files excepted)."""
+    for no token when the anonymous role is disabled (CORS preflights and static files excepted). Serve ``/api/whoami``."""
+    app.register_blueprint(blueprint)
 
     @app.before_request
     def identify_caller() -> None:
@@ -30,6 +33,16 @@ def install(app: Flask) -> None:
         if g.caller.anonymous and not g.caller.role.enabled:
             raise HttpError("this server answers only callers with a token: send 'Authorization: Bearer <token>'",
                             401, headers={"WWW-Authenticate": BEARER_CHALLENGE})
+
+
+@blueprint.get("/api/whoami")
+def whoami() -> Response:
+    """Who the token names: name, role, whether it may write, and its limits (``null``: the server's)."""
+    caller = current_caller()
+    settings = current_settings()
+    return jsonify(name=caller.name, role=caller.role.name, may_write=caller.role.may(WRITE),
+                   time_limit=caller.role.time_limit or settings.query_timeout,
+                   row_cap=caller.role.row_cap or settings.max_result_rows)
 
 
 def current_caller() -> User:
