@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from kg import users as users_module
@@ -19,7 +19,9 @@ from kg.dataset import KnowledgeGraph, open_dataset
 from kg.evaluation.pool import WorkerPool
 from kg.settings import Settings, SettingsError, load_settings
 from kg.sources import RdfSource
-from kg.users import hash_token, read_users
+from kg.sparql.errors import HttpError
+from kg.users import ADMIN, hash_token, read_users
+from kg.web.auth import caller_of, require_write_token
 from tests.conftest import BASE, FIXTURES
 
 TOKENS = {"reader": "reader-token-7f3a9", "writer": "writer-token-c81e2", "boss": "admin-token-55d0b"}
@@ -144,9 +146,20 @@ def test_the_writers_name_is_known_to_the_request_and_logged(tmp_path: Path, cap
     app = make_app(tmp_path)
     with app.test_client() as client, caplog.at_level(logging.INFO, logger="kg.requests"):
         assert sparql_update(client, TOKENS["writer"]) == 200
-        from flask import g
         assert g.writer == "writer"
     assert "user=writer" in caplog.text
+
+
+def test_an_admin_only_action_refuses_a_writer(tmp_path: Path) -> None:
+    """What only ``admin`` may do (the change log's revert) asks ``require_write_token(needs=ADMIN)``."""
+    app = make_app(tmp_path)
+    with app.test_request_context():
+        g.caller = caller_of(TOKENS["writer"])
+        with pytest.raises(HttpError) as refused:
+            require_write_token(needs=ADMIN)
+        assert refused.value.status == 403 and "admin" in refused.value.message
+        g.caller = caller_of(TOKENS["boss"])
+        assert require_write_token(needs=ADMIN).name == g.writer == "boss"
 
 
 def test_kg_write_token_alone_is_one_writer(tmp_path: Path) -> None:
