@@ -25,7 +25,7 @@ def create_app(
     """
     from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
-    from kg.web import canned, errors, explain, graph_store, inconsistencies, linked_data, query_page, security, sparql
+    from kg.web import auth, canned, errors, explain, graph_store, inconsistencies, linked_data, query_page, security, sparql
 
     settings = settings or load_settings()
     if graph is None:
@@ -49,6 +49,7 @@ def create_app(
     app.register_blueprint(inconsistencies.blueprint)
     _log_requests(app)
     _serve_under(app, settings.base_path)
+    auth.install(app)
     return app
 
 
@@ -92,7 +93,8 @@ def _serve_under(app: Flask, base_path: str) -> None:
 
 
 def _log_requests(app: Flask) -> None:
-    """One log line per request: method, path, status, milliseconds, result rows when known."""
+    """One log line per request: method, path, status, milliseconds, result rows when known, the caller's name
+    when it has one (never its token)."""
     logger = logging.getLogger("kg.requests")
 
     @app.before_request
@@ -103,12 +105,14 @@ def _log_requests(app: Flask) -> None:
     def log_request(response: Response) -> Response:
         elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         rows = g.get("result_rows")
+        caller = g.get("caller")
         logger.info(
-            "%s %s %s %.1fms%s",
+            "%s %s %s %.1fms%s%s",
             request.method,
             request.full_path.rstrip("?"),
             response.status_code,
             elapsed_ms,
             f" rows={rows}" if rows is not None else "",
+            f" user={caller.name}" if caller is not None and not caller.anonymous else "",
         )
         return response

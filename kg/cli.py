@@ -1,4 +1,4 @@
-"""The ``kg`` command line: query, reason, explain, validate, serve, load, queries."""
+"""The ``kg`` command line: query, reason, explain, validate, serve, load, queries, users."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from kg.dataset import KnowledgeGraph, open_dataset
 from kg.dataset.consistency import inconsistencies
 from kg.sparql.errors import QueryError
 from kg.reasoning import MODES
-from kg.settings import REASONERS, Settings, SettingsError, load_settings
+from kg.settings import REASONERS, Settings, SettingsError, load_settings, users_file_of
 from kg.store import StoreError
 from kg.sources import RdfSource, SourceError, shapes_source
 from kg.sparql.formats import answer_kind, format_named, formats_for, serialize
 from kg.sparql.table import render_table
+from kg.users import ROLES, UsersError, add_user, read_users, remove_user
 
 CLI_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
 STORE_HELP = "Store: memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL] [KG_STORE, default memory]."
@@ -285,6 +286,65 @@ def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], sh
 
 
 main.add_command(canned_queries)
+
+
+@main.group()
+def users() -> None:
+    """Named users with roles in the users file (KG_USERS, or --file): add, list, remove."""
+
+
+def _users_file(path: Path | None) -> Path:
+    """The users file: ``--file``, else ``KG_USERS``."""
+    chosen = path or users_file_of()
+    if chosen is None:
+        raise click.UsageError("name the users file with --file PATH or KG_USERS")
+    return chosen
+
+
+def file_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--file PATH``: the users file (default: KG_USERS)."""
+    return click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="The users file [KG_USERS].")(function)
+
+
+@users.command("add")
+@click.argument("name")
+@click.argument("role", type=click.Choice(ROLES))
+@file_option
+def users_add(name: str, role: str, path: Path | None) -> None:
+    """Add user NAME with ROLE (read, write or admin) and print its new token, once: only its hash is stored."""
+    chosen = _users_file(path)
+    try:
+        token = add_user(chosen, name, role)
+    except UsersError as error:
+        raise click.ClickException(str(error)) from None
+    _progress(f"added {name} ({role}) to {chosen}; its token is shown once, below (restart the server to use it)")
+    click.echo(token)
+
+
+@users.command("list")
+@file_option
+def users_list(path: Path | None) -> None:
+    """The users' names and roles (never their token hashes)."""
+    try:
+        known = read_users(_users_file(path))
+    except UsersError as error:
+        raise click.ClickException(str(error)) from None
+    for user in known.users:
+        click.echo(f"{user.name}\t{user.role.name}")
+
+
+@users.command("remove")
+@click.argument("name")
+@file_option
+def users_remove(name: str, path: Path | None) -> None:
+    """Remove user NAME: its token no longer works once the server restarts."""
+    chosen = _users_file(path)
+    try:
+        remove_user(chosen, name)
+    except UsersError as error:
+        raise click.ClickException(str(error)) from None
+    _progress(f"removed {name} from {chosen} (restart the server for it to take effect)")
 
 
 if __name__ == "__main__":

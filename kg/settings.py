@@ -5,7 +5,8 @@ Nothing else in the project reads ``os.environ``; the CLI builds a
 checked when the object is built: a bad one is a :class:`SettingsError` naming
 the setting and what it accepts, never a failure later on.
 
-This is the ground floor of the package: it imports nothing else from ``kg``.
+This is the ground floor of the package: it imports nothing else from ``kg`` but :mod:`kg.users`, the users
+file's reader, on the ground floor too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any, get_type_hints
+
+from kg.users import Users, UsersError, read_users
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REASONING_MODES = ("none", "rdfs", "owlrl")
@@ -112,7 +115,11 @@ class Settings:
     (on disk, survives restarts) or ``sparql:QUERY_URL[;UPDATE_URL]`` (a SPARQL 1.1 server; credentials as
     ``http://user:password@host/…``)."""
     write_token: str | None = None
-    """Bearer token that authorises writes; no token means read-only (``KG_WRITE_TOKEN``)."""
+    """Bearer token of one writer (role ``write``, named ``KG_WRITE_TOKEN``), with or without a users file; with
+    neither, the server is read-only (``KG_WRITE_TOKEN``)."""
+    users_file: Path | None = None
+    """TOML file of named users with roles (``read``, ``write``, ``admin``), token hashes and per-role limits
+    (``KG_USERS``; see :mod:`kg.users`); read when the settings are built."""
     query_timeout: float = 10.0
     """Seconds a query may run before it is stopped (``KG_QUERY_TIMEOUT``)."""
     max_result_rows: int = 100_000
@@ -172,6 +179,15 @@ class Settings:
         parse_store_spec(self.store)
         if self.write_token is not None and not re.fullmatch(r"[!-~]+", self.write_token):
             raise _rejected("write_token", self.write_token, "is empty or holds a space, a control or a non-ASCII character")
+        users = Users()
+        if self.users_file is not None:
+            try:
+                users = read_users(self.users_file)
+            except UsersError as error:
+                raise SettingsError(f"KG_USERS: {error}", "users_file") from None
+        if self.write_token is not None:
+            users = users.with_write_token(self.write_token)
+        object.__setattr__(self, "_users", users)
         if not (math.isfinite(self.query_timeout) and self.query_timeout > 0):
             raise _rejected("query_timeout", self.query_timeout)
         for name, kind in _field_types().items():
@@ -188,6 +204,11 @@ class Settings:
         for path in self.data_files:
             if not path.is_file():
                 raise _rejected("data_files", self.data_files, f"names {str(path)!r}, which is not a file")
+
+    @property
+    def users(self) -> Users:
+        """Who may call: the users of ``users_file``, the ``KG_WRITE_TOKEN`` writer, the roles and their limits."""
+        return self.__dict__["_users"]
 
     @property
     def store_spec(self) -> StoreSpec:
@@ -209,6 +230,7 @@ _ACCEPTED: dict[str, str] = {
                 "e.g. https://kg.example.org/ or https://example.org/kg/",
     "store": STORE_FORMS,
     "write_token": "a token of visible ASCII characters, without spaces (unset: read-only)",
+    "users_file": "an existing users file (TOML; see the README), e.g. /etc/ipkg/users.toml",
     "query_timeout": "a positive number of seconds, e.g. 10 or 2.5",
     "port": "a port number from 1 to 65535",
     "default_reasoning": "one of " + ", ".join(REASONING_MODES),
@@ -230,9 +252,12 @@ def _accepted(field_name: str) -> str:
     return "a whole number of at least 1"
 
 
+_ENV_NAMES = {"data_files": "KG_DATA", "users_file": "KG_USERS"}
+
+
 def env_name(field_name: str) -> str:
     """The environment variable that sets ``field_name``."""
-    return "KG_DATA" if field_name == "data_files" else "KG_" + field_name.upper()
+    return _ENV_NAMES.get(field_name) or "KG_" + field_name.upper()
 
 
 def _rejected(name: str, value: Any, problem: str | None = None) -> SettingsError:
@@ -262,6 +287,8 @@ def _check_type(name: str, value: Any, kind: Any) -> None:
         ok = isinstance(value, tuple) and all(isinstance(part, Path) for part in value)
     elif kind == (str | None):
         ok = value is None or isinstance(value, str)
+    elif kind == (Path | None):
+        ok = value is None or isinstance(value, Path)
     else:
         ok = isinstance(value, str)
     if not ok:
@@ -310,9 +337,17 @@ def _convert(name: str, raw: Any, kind: Any) -> Any:
             return tuple(Path(part) for part in raw.split(os.pathsep) if part)
         if kind == (str | None):
             return raw or None
+        if kind == (Path | None):
+            return Path(raw) if raw else None
         return raw
     except ValueError:
         raise _rejected(name, raw) from None
+
+
+def users_file_of(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The users file ``KG_USERS`` names (``None`` if unset), whether or not it exists yet (for ``kg users``)."""
+    raw = (os.environ if environ is None else environ).get(env_name("users_file"), "")
+    return Path(raw) if raw else None
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:

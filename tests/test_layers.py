@@ -1,6 +1,6 @@
 """The package's folders are floors: a module imports only from its own folder or the floors below it.
 
-Bottom to top: the ground modules (settings, namespaces, terms, sources, formats) → sparql (the language) → store →
+Bottom to top: the ground modules (settings, users, namespaces, terms, sources, formats) → sparql (the language) → store →
 reasoning → dataset → evaluation → linked_data, canned (side by side, neither imports the other) → web →
 app, server, cli.  Every import counts, including those inside functions and under ``TYPE_CHECKING``.
 """
@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "kg"
 
 FLOORS: list[tuple[str, ...]] = [
-    ("kg", "kg.settings", "kg.namespaces", "kg.terms", "kg.sources", "kg.formats"),
+    ("kg", "kg.settings", "kg.users", "kg.namespaces", "kg.terms", "kg.sources", "kg.formats"),
     ("kg.sparql",),
     ("kg.store",),
     ("kg.reasoning",),

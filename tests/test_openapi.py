@@ -94,7 +94,8 @@ def test_post_runs_take_a_form_body(document: dict) -> None:
 
 def test_writes_declare_bearer_security(document: dict) -> None:
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "The server's KG_WRITE_TOKEN."}
+        "type": "http", "scheme": "bearer",
+        "description": "A writer's token: KG_WRITE_TOKEN, or a KG_USERS user's of role write or admin."}
     item = document["paths"]["/api/queries/{name}"]
     assert item["put"]["security"] == [{"bearerAuth": []}] and item["delete"]["security"] == [{"bearerAuth": []}]
     assert "security" not in item["get"]

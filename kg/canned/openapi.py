@@ -50,7 +50,8 @@ def openapi_document(queries: Sequence[CannedQuery], server_url: str, choices_of
                 "Parameterised SPARQL queries over the ipkg knowledge graph. Each canned query is a `.rq` file "
                 "with a `#+` metadata header; each has a `run` path below with its typed parameters. Runs answer "
                 "like the `/sparql` endpoint: choose the format with `Accept` or `format=`, the entailment with "
-                "`reasoning=`. Writes need `Authorization: Bearer <KG_WRITE_TOKEN>`."
+                "`reasoning=`. Writes need a writer's token: `Authorization: Bearer <token>` (KG_WRITE_TOKEN, "
+                "or a KG_USERS user's of role write or admin)."
             ),
         },
         "servers": [{"url": server_url.rstrip("/") or "/"}],

@@ -55,7 +55,8 @@ def components() -> dict[str, Any]:
     }
     return {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                           "description": "The server's KG_WRITE_TOKEN."}},
+                                           "description": "A writer's token: KG_WRITE_TOKEN, or a KG_USERS "
+                                                          "user's of role write or admin."}},
         "schemas": {
             "Error": {
                 "type": "object",

@@ -8,6 +8,7 @@ serialized bytes, rows).  The server uses :class:`~kg.evaluation.pool.WorkerPool
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from kg.evaluation.job import Outcome, QueryJob, Solution, run_job, select_rows
@@ -55,4 +56,28 @@ class InProcessEvaluator:
         """Nothing to release."""
 
 
-__all__ = ["Evaluator", "InProcessEvaluator", "Outcome", "QueryJob"]
+@dataclass(frozen=True)
+class WithLimits:
+    """An evaluator giving every job a caller's limits (``None``: the evaluator's own), unless the job sets its own."""
+
+    evaluator: Evaluator
+    time_limit: float | None
+    row_cap: int | None
+
+    def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
+        """Answer ``job`` with the evaluator, under these limits."""
+        return self.evaluator.evaluate(self._limited(job), uncommitted)
+
+    def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
+        """The rows of ``job`` from the evaluator, under these limits."""
+        return self.evaluator.solutions(self._limited(job), uncommitted)
+
+    def _limited(self, job: QueryJob) -> QueryJob:
+        return replace(job, time_limit=self.time_limit if job.time_limit is None else job.time_limit,
+                       max_rows=self.row_cap if job.max_rows is None else job.max_rows)
+
+    def close(self) -> None:
+        """Nothing of its own to release (the evaluator it wraps is closed by its owner)."""
+
+
+__all__ = ["Evaluator", "InProcessEvaluator", "Outcome", "QueryJob", "WithLimits"]

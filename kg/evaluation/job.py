@@ -1,7 +1,7 @@
 """One query to evaluate and what came of it: the unit of work of every evaluator.
 
 A :class:`QueryJob` says everything needed to answer a query (text, dataset,
-entailment, bindings, the acceptable formats and the row cap) in plain,
+entailment, bindings, the acceptable formats, the time limit and the row cap) in plain,
 picklable values, so that it can cross a pipe to a worker process.
 :func:`run_job` is the one evaluation routine, used in-process and in workers.
 """
@@ -40,7 +40,9 @@ class QueryJob:
     graph_format: str | None = "turtle"
     """Short name for CONSTRUCT and DESCRIBE answers."""
     max_rows: int | None = None
-    """Row (or triple) cap; ``None`` means the evaluator's ``KG_MAX_RESULT_ROWS``."""
+    """Row (or triple) cap, the caller's role's; ``None`` means the evaluator's ``KG_MAX_RESULT_ROWS``."""
+    time_limit: float | None = None
+    """Seconds the query may run, the caller's role's; ``None`` means the evaluator's ``KG_QUERY_TIMEOUT``."""
 
     @classmethod
     def of(cls, text: str, reasoning: str | None = None, bindings: Mapping[str, Node] | None = None, **kwargs: object) -> QueryJob:
@@ -70,8 +72,8 @@ class Outcome:
 
 
 def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
-    """Evaluate ``job`` on ``graph`` and serialize its answer, cut to ``job.max_rows`` or ``max_rows``."""
-    cap = max_rows if job.max_rows is None else min(job.max_rows, max_rows)
+    """Evaluate ``job`` on ``graph`` and serialize its answer, cut to ``job.max_rows``, else ``max_rows``."""
+    cap = max_rows if job.max_rows is None else job.max_rows
     try:
         answer = graph.query(
             job.text,
@@ -106,13 +108,15 @@ class TooManySolutions(QueryError):
     """A SELECT job whose rows pass the row cap (when the caller needs them all, not a truncated answer)."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(f"more than {cap:,} solutions (KG_MAX_RESULT_ROWS)")
+        super().__init__(f"more than {cap:,} solutions (the row cap: KG_MAX_RESULT_ROWS, or the caller's role's)")
         self.cap = cap
 
 
 def select_rows(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> list[Solution]:
-    """The rows of the SELECT ``job``, straight from the engine (in-process: no serialization); errors raised."""
-    cap = max_rows if job.max_rows is None else min(job.max_rows, max_rows)
+    """The rows of the SELECT ``job``, straight from the engine (in-process: no serialization); errors raised.
+
+    Cut at ``job.max_rows``, else ``max_rows`` (as :func:`run_job`)."""
+    cap = max_rows if job.max_rows is None else job.max_rows
     answer = graph.query(job.text, job.reasoning, default_graph_uris=job.default_graph_uris,
                          named_graph_uris=job.named_graph_uris, bindings=dict(job.bindings) if job.bindings else None)
     if not isinstance(answer, ox.QuerySolutions):

@@ -12,7 +12,7 @@ processes, each holding an in-memory replica of the whole dataset:
   with the template's replica; each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
   after an update's 2xx misses it;
-* a query past ``KG_QUERY_TIMEOUT`` gets a 503 and its worker is killed
+* a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``) gets a 503 and its worker is killed
   (SIGKILL: it stops using CPU at once) and replaced in the background;
   a worker that dies on a query (engine crash) is replaced the same way;
 * a query is checked against the endpoint's limits (:mod:`kg.sparql.safety`)
@@ -111,7 +111,8 @@ class WorkerPool:
     # -- evaluation ---------------------------------------------------------
 
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
-        """Answer ``job`` in a worker within ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if every worker stays busy).
+        """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if
+        every worker stays busy).
 
         A query past a limit, or using what the endpoint refuses, is answered here and never reaches a worker.
         ``uncommitted`` changes (an update's earlier operations) are replayed on the worker before the job, and the
@@ -121,13 +122,14 @@ class WorkerPool:
             check_query(job.text, self._settings)
         except QueryError as error:
             return Outcome(error.status, message=error.message, line=error.line, column=error.column)
-        timeout = self._settings.query_timeout
+        timeout = self._settings.query_timeout if job.time_limit is None else job.time_limit
+        limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
         worker = self._acquire(timeout)
         if worker is None:
             return Outcome(
                 UNAVAILABLE,
                 message=f"all {self.alive()} query workers (KG_MAX_WORKERS={self.max_size}) stayed busy for {timeout:g} s "
-                "(KG_QUERY_TIMEOUT); try again shortly",
+                f"({limit}); try again shortly",
             )
         with self._lock:
             pending, worker.pending = worker.pending, []
@@ -147,7 +149,7 @@ class WorkerPool:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
                 return Outcome(
                     UNAVAILABLE,
-                    message=f"the query ran past the {timeout:g} s time limit (KG_QUERY_TIMEOUT) and was stopped",
+                    message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped",
                 )
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
-from kg.evaluation import Evaluator
+from kg.evaluation import Evaluator, WithLimits
 from kg.dataset import KnowledgeGraph
 from kg.settings import Settings
 
@@ -20,8 +20,13 @@ def current_settings() -> Settings:
 
 
 def current_evaluator() -> Evaluator:
-    """The running app's query evaluator: ``evaluate(QueryJob) -> Outcome`` under the endpoint's limits.
+    """The running app's query evaluator: ``evaluate(QueryJob) -> Outcome`` under the limits of the caller's role
+    (``g.caller``, see :mod:`kg.web.auth`), else the endpoint's.
 
     Under ``kg serve`` it is the worker pool (time limit enforced); otherwise in-process.
     """
-    return current_app.extensions["kg.evaluator"]
+    evaluator: Evaluator = current_app.extensions["kg.evaluator"]
+    caller = g.get("caller")
+    if caller is None:
+        return evaluator
+    return WithLimits(evaluator, caller.role.time_limit, caller.role.row_cap)

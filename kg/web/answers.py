@@ -9,6 +9,7 @@ from kg.sparql.errors import HttpError
 from kg.sparql.formats import SOLUTIONS, Format, format_named, formats_for
 from kg.web.service_description import TRUNCATION_HEADER
 from kg.web import current_settings
+from kg.web.auth import current_caller
 
 
 def answer(outcome: Outcome, *, negotiated: bool = True, download: str | None = None) -> Response:
@@ -25,7 +26,7 @@ def answer(outcome: Outcome, *, negotiated: bool = True, download: str | None = 
     if negotiated:
         response.vary.add("Accept")
     if outcome.truncated:
-        response.headers[TRUNCATION_HEADER] = str(current_settings().max_result_rows)
+        response.headers[TRUNCATION_HEADER] = str(current_caller().role.row_cap or current_settings().max_result_rows)
     if download is not None:
         response.headers["Content-Disposition"] = f'attachment; filename="{download}.{download_extension(fmt)}"'
     return response

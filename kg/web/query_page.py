@@ -245,7 +245,7 @@ def _render(
         "saved": saved,
         "save_form": save_form,
         "save_error": save_error,
-        "writes_enabled": bool(current_settings().write_token),
+        "writes_enabled": current_settings().users.has_writers,
         "prefixes": current_graph().namespaces.prefixes(),
     }
     return render_template("query.html", **context), status

@@ -84,7 +84,7 @@ def _describe(operation: DescriptionRequest) -> Response:
     settings = current_settings()
     graph = current_graph()
     store = request.url_root + "store"
-    triples = describe_service(graph, request.host_url + "sparql", updates=settings.write_token is not None,
+    triples = describe_service(graph, request.host_url + "sparql", updates=settings.users.has_writers,
                                federated=settings.allow_service, graph_store=store)
     prefixes = {**graph.namespaces.prefixes(), "service": service_namespace(settings.base_uri),
                 "formats": "http://www.w3.org/ns/formats/", "entailment": "http://www.w3.org/ns/entailment/"}
