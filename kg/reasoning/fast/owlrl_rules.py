@@ -143,7 +143,7 @@ class OwlRlEngine(Engine):
             by_object[o] = {s}
         else:
             subjects.add(s)
-        t, derive, known = self._type, self.derive, self.known
+        t, derive, known = self._type, self.derive, self.head_guard
         plan = self._property_plans.get(p)
         if plan is None:
             plan = self._property_plans[p] = self._property_plan(p)
@@ -663,7 +663,7 @@ class OwlRlEngine(Engine):
                     derive((s, t, r), "cls-hv2", ((s, p, value), axiom, on))
             for filler in list(self.objects(r, v.some_values_from)):
                 for s, objects in list(self.sp.get(p, {}).items()):
-                    if (s, t, r) not in known:
+                    if (s, t, r) not in self.head_guard:
                         for o in objects:
                             self._some_values((s, p, o), r, filler, on)
             for filler in list(self.objects(r, v.all_values_from)):
