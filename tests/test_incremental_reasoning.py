@@ -180,3 +180,14 @@ def test_roundtable_triples_deleted_through_the_dataset(mode: str) -> None:
         assert {q.triple for q in delta.removed if q.graph_name.value == target} == original - expected
         graph.apply_changes([quad], [])
         assert set(graph.store.triples(target)) == original, triple
+
+
+def test_a_closure_kept_only_for_explanations_does_not_go_stale() -> None:
+    """A closure computed for ``explain`` while its mode is not reasoned is not brought along: it must not outlive a change."""
+    graph = open_dataset(Settings(base_uri=BASE), [])
+    typed, sub_class = _quads([POOL.index(tuple(_term(x) for x in ("a1", "rdf:type", "C0")))]), _quads([0])
+    graph.apply_changes([*typed, *sub_class], [])
+    inferred = ox.Triple(typed[0].subject, typed[0].predicate, ox.NamedNode(EX + "C1"))
+    assert explain(graph, inferred, "rdfs") is not None
+    graph.apply_changes([], sub_class)
+    assert explain(graph, inferred, "rdfs") is None

@@ -69,9 +69,12 @@ class Closures:
     def begin_change(self) -> list[str]:
         """A transaction is committing: every closure graph is stale until grown or recomputed.
 
-        Kept closures stay, to be grown from the change.  Returns the modes that were current.
+        Kept closures of current modes stay, to be brought along with the change; the
+        others (kept for explanations only) would not be, so they go.  Returns the
+        modes that were current.
         """
         stale = sorted(self._current)
+        self._kept = {mode: closure for mode, closure in self._kept.items() if mode in self._current}
         self._current.clear()
         return stale
 
