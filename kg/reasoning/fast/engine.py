@@ -13,7 +13,9 @@ schema instead of re-deriving instance facts when a schema fact arrives late.
 
 Each derived fact keeps the first derivation found for it: the rule's name and
 its premises, which were all known before it, so following premises always
-ends at asserted facts (see :mod:`kg.reasoning.explain`).
+ends at asserted facts (see :mod:`kg.reasoning.explain`).  Deleting asserted
+facts (:mod:`kg.reasoning.fast.retraction`) keeps that true: a fact whose
+derivation used a deleted one is derived again from what remains, or goes.
 """
 
 from __future__ import annotations
