@@ -126,11 +126,31 @@ def _forget(engine: Engine, gone: set[Fact]) -> None:
 
 
 def _rederive(engine: Engine, gone: set[Fact]) -> list[Fact]:
-    """Derive again the facts of ``gone`` that follow from the remaining ones, and what follows from those."""
+    """Derive again the facts of ``gone`` that follow from the remaining ones, and what follows from those.
+
+    The facts about one subject are fired until every gone fact with that subject
+    is known again (what they derive is propagated at once), so a well-connected
+    term (a literal, a property, a department) costs little when what it lost
+    still follows.
+    """
     engine._fresh = []
-    delta = dict.fromkeys(f for x in {f[0] for f in gone} for f in _mentioning(engine, x))
-    for fact in delta:
-        engine.process(fact)
+    by_subject: dict[int, set[Fact]] = {}
+    for fact in gone:
+        by_subject.setdefault(fact[0], set()).add(fact)
+    fired: set[Fact] = set()
+    fresh, known = engine._fresh, engine.known
+    for subject, lost in by_subject.items():
+        pending = {f for f in lost if f not in known}
+        for fact in list(_mentioning(engine, subject)) if pending else ():
+            if fact not in fired:
+                fired.add(fact)
+                seen = len(fresh)
+                engine.process(fact)
+                if len(fresh) > seen:
+                    engine._run()
+                    pending = {f for f in pending if f not in known}
+                    if not pending:
+                        break
     engine._run()
     fresh, engine._fresh = engine._fresh, []
     return fresh
