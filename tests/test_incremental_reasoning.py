@@ -106,12 +106,18 @@ def _spell(engine: Engine, facts: object) -> str:
     return engine.terms.ntriples(sorted(facts))  # type: ignore[arg-type]
 
 
-steps = st.lists(st.lists(st.integers(0, len(POOL) - 1), min_size=1, max_size=3), min_size=1, max_size=8)
+#: a schema triple as often as an instance one
+triple = st.one_of(st.integers(0, len(SCHEMA) - 1), st.integers(len(SCHEMA), len(POOL) - 1))
+steps = st.lists(st.lists(triple, min_size=1, max_size=3), min_size=1, max_size=8)
+#: most of the schema (each rule family's axioms complete) and some instance triples
+starts = st.tuples(st.sets(st.integers(0, len(SCHEMA) - 1), max_size=8),
+                  st.lists(st.integers(len(SCHEMA), len(POOL) - 1), min_size=5, max_size=40)).map(
+    lambda parts: [i for i in range(len(SCHEMA)) if i not in parts[0]] + parts[1])
 
 
 @pytest.mark.parametrize("profile", ["owlrl", "rdfs"])
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(start=st.lists(st.integers(0, len(POOL) - 1), min_size=10, max_size=60), changes=steps)
+@given(start=starts, changes=steps)
 def test_random_insertions_and_deletions_keep_the_closure_exact(profile: str, start: list[int], changes: list[list[int]]) -> None:
     engine = new_engine(profile)
     engine.add(_facts(engine, start))
@@ -129,7 +135,7 @@ def _quads(indexes: list[int]) -> list[ox.Quad]:
 
 
 @settings(max_examples=max(EXAMPLES // 10, 10), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(start=st.lists(st.integers(0, len(POOL) - 1), min_size=10, max_size=60), changes=steps)
+@given(start=starts, changes=steps)
 def test_the_stored_closures_and_explanations_follow_changes(start: list[int], changes: list[list[int]]) -> None:
     graph = open_dataset(Settings(base_uri=BASE), [])
     graph.apply_changes(_quads(start), [])

@@ -68,14 +68,16 @@ class Closure:
         """Stop asserting ``triples`` and retract what no longer follows (incrementally, not from scratch).
 
         Returns ``(lost, now_inferred)``: facts to take out of the inferred graph
-        because nothing derives them any more, and formerly asserted facts that
-        are still entailed, to put into it.
+        because nothing derives them any more, and facts to put into it: formerly
+        asserted ones that are still entailed, and any that a deletion let rules
+        derive (an RDF list that had two ``rdf:first`` for a cell and now has one).
         """
         found = (self.fact(t) for t in triples)
         retraction = retract(self.engine, [f for f in found if f is not None])
-        was_asserted = set(retraction.deleted)
+        was_asserted, overdeleted = set(retraction.deleted), retraction.overdeleted
         lost = [f for f in retraction.lost if f not in was_asserted and self._shown(f)]
-        now_inferred = [f for f in retraction.rederived if f in was_asserted and self._shown(f)]
+        now_inferred = [f for f in retraction.rederived
+                        if (f in was_asserted or f not in overdeleted) and self._shown(f)]
         return lost, now_inferred
 
     def describe(self, problem: Inconsistency) -> str:

@@ -54,7 +54,9 @@ class _Candidates:
 
     The equality rules (``prp-fp``, ``prp-ifp``, ``prp-key``) conclude ``x owl:sameAs y``
     from whichever premise comes last and leave ``y owl:sameAs x`` to ``eq-sym``,
-    so the converse of an ``owl:sameAs`` conclusion is a candidate too.
+    so the converse of an ``owl:sameAs`` conclusion is a candidate too.  Rules
+    that read an RDF list record the axiom pointing at it, not its cells, so a
+    cell stands for the facts that point at its list (:func:`_standing_for`).
     """
 
     def __init__(self, engine: Engine, deleted: list[Fact]) -> None:
@@ -63,6 +65,7 @@ class _Candidates:
         self.gone: set[Fact] = set(deleted)
         self.todo: list[Fact] = list(deleted)
         self.current: Fact = deleted[0]
+        self.standing_for: tuple[Fact, ...] = (self.current,)
 
     def __call__(self, head: Fact, rule: str, premises: tuple[Fact, ...]) -> None:
         self._consider(head)
@@ -72,7 +75,7 @@ class _Candidates:
     def _consider(self, head: Fact) -> None:
         if head not in self.gone:
             record = self.why.get(head)
-            if record is not None and self.current in record[1]:
+            if record is not None and any(f in record[1] for f in self.standing_for):
                 self.gone.add(head)
                 self.todo.append(head)
 
@@ -99,11 +102,20 @@ def _overdelete(engine: Engine, deleted: list[Fact]) -> set[Fact]:
     try:
         while candidates.todo:
             candidates.current = candidates.todo.pop()
+            candidates.standing_for = _standing_for(engine, candidates.current)
             engine.process(candidates.current)
     finally:
         del engine.derive, engine.inconsistent
         engine.head_guard = engine.known
     return candidates.gone
+
+
+def _standing_for(engine: Engine, fact: Fact) -> tuple[Fact, ...]:
+    """``fact``, and if it is a cell of RDF lists (``rdf:first``, ``rdf:rest``) the facts pointing at those lists."""
+    if fact[1] != engine.v.first and fact[1] != engine.v.rest:
+        return (fact,)
+    heads = engine.list_heads(fact[0])
+    return (fact, *((s, p, head) for head in heads for p, by_object in engine.po.items() for s in by_object.get(head, EMPTY)))
 
 
 def _ignore(rule: str, message: str, premises: tuple[Fact, ...]) -> None:
