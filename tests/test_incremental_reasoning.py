@@ -68,6 +68,9 @@ SCHEMA: list[tuple[str, str, str]] = [
     ("C5", "owl:hasKey", "_:key"), *_list("_:key", ["p4"]),
     ("R4", "owl:onProperty", "p2"), ("R4", "owl:maxCardinality", ONE), ("C8", "rdfs:subClassOf", "R4"),
     ("C6", "owl:disjointWith", "C2"), ("p3", "rdf:type", "owl:IrreflexiveProperty"),
+    ("R5", "owl:onProperty", "p1"), ("R5", "owl:maxQualifiedCardinality", ONE), ("R5", "owl:onClass", "C0"),
+    ("C3", "rdfs:subClassOf", "R5"),
+    ("_:npa", "owl:sourceIndividual", "a0"), ("_:npa", "owl:assertionProperty", "p0"), ("_:npa", "owl:targetIndividual", "a1"),
 ]
 INDIVIDUALS = ["a0", "a1", "a2", "a3"]
 PROPERTIES = ["p0", "p1", "p2", "p3", "p4", "p5"]
