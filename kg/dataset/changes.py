@@ -64,7 +64,7 @@ class GraphChange:
         asserted = ox.NamedNode(self._layout.asserted)
         asserting = source_graphs(self._store, self._layout, self._namespaces)
         computed = self._layout.closure_graphs
-        inserted, deleted = list(inserted), list(deleted)
+        inserted, deleted = self._store.as_stored(inserted), self._store.as_stored(deleted)  # as the reasoner will see them
         for quad in (*inserted, *deleted):
             if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in computed:
                 raise QueryError(f"the graph <{quad.graph_name.value}> is computed by the reasoner and cannot be changed")
@@ -121,17 +121,20 @@ class GraphChange:
     ) -> None:
         """Bring the ``stale`` closures up to date with the net change, adding the closure graphs' own changes.
 
-        A change that only adds asserted triples grows kept closures from them; any other recomputes.
+        A kept closure retracts the removed asserted triples, then grows from the added
+        ones (both incrementally); a closure that is not kept is recomputed.
         """
         asserted = self._layout.asserted
-        grown_only = not any(q.graph_name.value == asserted for q in removed)
+        old_asserted = [q.triple for q in removed if q.graph_name.value == asserted]
         new_asserted = [q.triple for q in added if q.graph_name.value == asserted]
         for mode in stale:
             name = ox.NamedNode(self._layout.closure(mode))
-            grown = closures.grow(mode, new_asserted) if grown_only else None
-            if grown is not None:
-                removed.update((ox.Quad(*t, name), None) for t in grown[0])
-                added.update((ox.Quad(*t, name), None) for t in grown[1])
+            shrunk = closures.shrink(mode, old_asserted) if old_asserted else ([], [])
+            grown = closures.grow(mode, new_asserted) if shrunk is not None else None
+            if shrunk is not None and grown is not None:
+                taken_out, put_in = _net((*shrunk[0], *grown[0]), (*shrunk[1], *grown[1]))
+                removed.update((ox.Quad(*t, name), None) for t in taken_out)
+                added.update((ox.Quad(*t, name), None) for t in put_in)
                 continue
             before = set(self._store.triples(name.value))
             closures.compute(mode, _quiet)
@@ -144,6 +147,18 @@ class GraphChange:
         for removals, additions in reversed(self._steps):
             self._store.apply(additions, removals)
         self._steps.clear()
+
+
+def _net(taken_out: Iterable[ox.Triple], put_in: Iterable[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """The net change of a graph from ``taken_out`` and ``put_in`` applied in order (a triple taken out then put back is unchanged)."""
+    gone: dict[ox.Triple, None] = {}
+    came: dict[ox.Triple, None] = {}
+    for triple in taken_out:
+        gone[triple] = None
+    for triple in put_in:
+        if gone.pop(triple, 0) == 0:
+            came[triple] = None
+    return list(gone), list(came)
 
 
 def _quiet(_message: str) -> None:

@@ -2,7 +2,8 @@
 
 The engine is asked what it can do (:attr:`kg.reasoning.Engine.keeps_closure`):
 one that keeps its closure is given the asserted triples once and then grows
-the closure from inserted triples; another recomputes from the asserted graph.
+the closure from inserted triples and shrinks it from deleted ones; another
+recomputes from the asserted graph.
 """
 
 from __future__ import annotations
@@ -68,9 +69,12 @@ class Closures:
     def begin_change(self) -> list[str]:
         """A transaction is committing: every closure graph is stale until grown or recomputed.
 
-        Kept closures stay, to be grown from the change.  Returns the modes that were current.
+        Kept closures of current modes stay, to be brought along with the change; the
+        others (kept for explanations only) would not be, so they go.  Returns the
+        modes that were current.
         """
         stale = sorted(self._current)
+        self._kept = {mode: closure for mode, closure in self._kept.items() if mode in self._current}
         self._current.clear()
         return stale
 
@@ -128,6 +132,22 @@ class Closures:
         self._store.add_ntriples(target, closure.ntriples(fresh))
         self._current.add(mode)
         return gone, list(closure.engine.terms.triples(fresh))
+
+    def shrink(self, mode: str, triples: Sequence[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
+        """Retract no longer asserted ``triples`` from ``mode``'s kept closure (incrementally, see :mod:`kg.reasoning.fast.retraction`).
+
+        Returns the triples taken out of and put into the closure graph, or ``None``
+        when no closure is kept for ``mode`` (then it must be computed again).
+        """
+        closure = self._kept.get(mode)
+        if closure is None or not self.engine.keeps_closure:
+            return None
+        lost, now_inferred = closure.shrink(triples)
+        target = self._layout.closure(mode)
+        gone = list(closure.engine.terms.triples(lost))
+        self._store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)
+        self._store.add_ntriples(target, closure.ntriples(now_inferred))
+        return gone, list(closure.engine.terms.triples(now_inferred))
 
     def _closure_of_asserted(self, mode: str) -> Closure:
         """A new closure of the asserted graph (crossing as N-Triples text, never a Python object per triple)."""

@@ -1,4 +1,4 @@
-"""A closure kept alive by the fast engine: written to the store once, then grown from inserted triples.
+"""A closure kept alive by the fast engine: written to the store once, then grown from inserted triples and shrunk from deleted ones.
 
 The store's inferred graph of a mode holds exactly :meth:`Closure.additions`:
 entailed, not asserted, plain RDF and not noise.  Triples cross between the
@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from kg.reasoning.fast import Engine, Inconsistency, new_engine
 from kg.reasoning.fast.noise import NoiseFilter
+from kg.reasoning.fast.retraction import retract
 from kg.reasoning.fast.terms import Fact
 
 
@@ -56,9 +57,14 @@ class Closure:
 
     def additions(self, facts: Iterable[Fact] | None = None) -> list[Fact]:
         """The inferred facts (of ``facts``, default all) that belong in the inferred graph."""
-        keys, noise, why = self.engine.terms.keys, self._noise.is_noise, self.engine.why
+        why, shown = self.engine.why, self._shown
         candidates = self.engine.inferred() if facts is None else facts
-        return [f for f in candidates if f in why and keys[f[0]][0] != '"' and keys[f[1]][0] == "<" and not noise(f)]
+        return [f for f in candidates if f in why and shown(f)]
+
+    def _shown(self, fact: Fact) -> bool:
+        """True if ``fact``, when inferred, belongs in the inferred graph (plain RDF, not noise)."""
+        keys = self.engine.terms.keys
+        return keys[fact[0]][0] != '"' and keys[fact[1]][0] == "<" and not self._noise.is_noise(fact)
 
     def ntriples(self, facts: Iterable[Fact]) -> str:
         """N-Triples text of ``facts``."""
@@ -75,6 +81,22 @@ class Closure:
         now_asserted = [f for f in self.additions(shown_before)]
         fresh = self.engine.add(facts)
         return now_asserted, self.additions(fresh)
+
+    def shrink(self, triples: Iterable[ox.Triple]) -> tuple[list[Fact], list[Fact]]:
+        """Stop asserting ``triples`` and retract what no longer follows (incrementally, not from scratch).
+
+        Returns ``(lost, now_inferred)``: facts to take out of the inferred graph
+        because nothing derives them any more, and facts to put into it: formerly
+        asserted ones that are still entailed, and any that a deletion let rules
+        derive (an RDF list that had two ``rdf:first`` for a cell and now has one).
+        """
+        found = (self.fact(t) for t in triples)
+        retraction = retract(self.engine, [f for f in found if f is not None])
+        was_asserted, overdeleted = set(retraction.deleted), retraction.overdeleted
+        lost = [f for f in retraction.lost if f not in was_asserted and self._shown(f)]
+        now_inferred = [f for f in retraction.rederived
+                        if (f in was_asserted or f not in overdeleted) and self._shown(f)]
+        return lost, now_inferred
 
     def describe(self, problem: Inconsistency) -> str:
         """One line for an inconsistency: rule, message and the triples involved."""

@@ -2,7 +2,8 @@
 
 The fast engine keeps, for every inferred triple, the first derivation it
 found (a rule and its premises, all known before the triple), so following
-premises always ends at asserted triples.  :func:`derivation_tree` turns that record
+premises always ends at asserted triples; after a deletion, the one it found
+again from what remains.  :func:`derivation_tree` turns that record
 into a tree the CLI prints and the web serves as JSON.
 """
 

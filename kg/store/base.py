@@ -70,6 +70,10 @@ class Store(Protocol):
         """Remove ``quads``; absent ones are ignored."""
         ...
 
+    def as_stored(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """``quads`` spelled as the store gives them back (it may keep typed literals by value)."""
+        ...
+
     def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
         """Remove ``removed`` then add ``added``, in one transaction where the backend has them."""
         ...

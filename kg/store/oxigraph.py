@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO
 
@@ -52,6 +54,13 @@ class OxigraphStore:
         self._before_write()
         for quad in quads:
             self._store.remove(quad)
+
+    def as_stored(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """``quads`` as this engine keeps them: typed literals by value (``"01"^^xsd:integer`` comes back as ``"1"``,
+        ``xsd:nonNegativeInteger`` as ``xsd:integer``), so that what the reasoner is told matches what is stored."""
+        return [ox.Quad(q.subject, q.predicate, _stored_literal(q.object), q.graph_name)
+                if isinstance(q.object, ox.Literal) and q.object.datatype.value not in _KEPT_AS_WRITTEN else q
+                for q in quads]
 
     def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
         """Remove ``removed`` then add ``added`` in one transaction: a process killed meanwhile leaves all or none of it.
@@ -236,3 +245,17 @@ def _block(quads: Iterable[ox.Quad], variables: dict[str, str]) -> str:
         graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else term(quad.graph_name)
         by_graph.setdefault(graph, []).append(f"{term(quad.subject)} {term(quad.predicate)} {term(quad.object)} .")
     return "\n".join(f"GRAPH {graph} {{ {' '.join(lines)} }}" if graph else " ".join(lines) for graph, lines in by_graph.items())
+
+
+#: Datatypes whose literals the engine stores exactly as written.
+_KEPT_AS_WRITTEN = frozenset({"http://www.w3.org/2001/XMLSchema#string",
+                              "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+_PROBE = ox.NamedNode("urn:x-kg:probe")
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_literal(literal: ox.Literal) -> ox.Literal:
+    """``literal`` as the engine gives it back once stored."""
+    scratch = ox.Store()
+    scratch.add(ox.Quad(_PROBE, _PROBE, literal, ox.DefaultGraph()))
+    return next(iter(scratch)).object  # type: ignore[return-value]

@@ -230,6 +230,10 @@ class RemoteStore:
         """Delete ``quads``."""
         self._write_quads("DELETE", quads)
 
+    def as_stored(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """``quads`` unchanged: what a remote server does to literals is its own (Virtuoso: see docs/deploy.md)."""
+        return list(quads)
+
     def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
         """Delete ``removed`` then insert ``added`` (requests of :data:`CHUNK` quads: the server makes each atomic)."""
         self.remove(removed)

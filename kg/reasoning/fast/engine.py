@@ -13,7 +13,9 @@ schema instead of re-deriving instance facts when a schema fact arrives late.
 
 Each derived fact keeps the first derivation found for it: the rule's name and
 its premises, which were all known before it, so following premises always
-ends at asserted facts (see :mod:`kg.reasoning.explain`).
+ends at asserted facts (see :mod:`kg.reasoning.explain`).  Deleting asserted
+facts (:mod:`kg.reasoning.fast.retraction`) keeps that true: a fact whose
+derivation used a deleted one is derived again from what remains, or goes.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class Engine:
         self.v = Vocabulary(self.terms)
         self.asserted: set[Fact] = set()
         self.known: set[Fact] = set()
+        #: what rules test a conclusion against before deriving it (``known``; nothing while retraction collects them)
+        self.head_guard: set[Fact] | frozenset[Fact] = self.known
         self.why: dict[Fact, Derivation] = {}
         self.sp: dict[int, dict[int, set[int]]] = {}
         self.po: dict[int, dict[int, set[int]]] = {}
@@ -167,9 +171,22 @@ class Engine:
         else:
             subjects.add(s)
 
+    def unindex(self, fact: Fact) -> None:
+        """Hide ``fact`` from joins (the inverse of :meth:`index`)."""
+        s, p, o = fact
+        for outer, key, value in ((self.sp, s, o), (self.po, o, s)):
+            values = outer.get(p, {}).get(key)
+            if values is not None:
+                values.discard(value)
+                if not values:
+                    del outer[p][key]
+
     def process(self, fact: Fact) -> None:
         """Index ``fact`` and fire the rules it is a premise of (subclasses)."""
         raise NotImplementedError
+
+    def _schema_changed(self) -> None:
+        """Drop what rules cached from the schema (subclasses that cache it)."""
 
     # -- lookups ------------------------------------------------------------------------------------
 

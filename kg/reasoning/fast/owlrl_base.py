@@ -125,15 +125,20 @@ class OwlRlBase(Engine):
                     if limit == 0 and qualified:
                         self.inconsistent("cls-maxqc1" if c != v.thing else "cls-maxqc2",
                                           "a maxQualifiedCardinality 0 restriction has a value",
-                                          (member, (x, p, qualified[0]), axiom, on, (r, v.on_class, c)))
+                                          (member, (x, p, qualified[0]), axiom, on, (r, v.on_class, c),
+                                           *(() if c == v.thing else ((qualified[0], v.type, c),))))
                     elif limit == 1:
-                        self._all_same(x, p, qualified, (member, axiom, on, (r, v.on_class, c)), rule)
+                        self._all_same(x, p, qualified, (member, axiom, on, (r, v.on_class, c)), rule,
+                                       None if c == v.thing else c)
 
-    def _all_same(self, x: int, p: int, values: list[int], axioms: tuple[Fact, ...], rule: str) -> None:
+    def _all_same(self, x: int, p: int, values: list[int], axioms: tuple[Fact, ...], rule: str,
+                  qualified_by: int | None = None) -> None:
+        t = self.v.type
         for y1 in values:
             for y2 in values:
                 if y1 != y2:
-                    self.derive((y1, self.v.same_as, y2), rule, ((x, p, y1), (x, p, y2), *axioms))
+                    typed = () if qualified_by is None else ((y1, t, qualified_by), (y2, t, qualified_by))
+                    self.derive((y1, self.v.same_as, y2), rule, ((x, p, y1), (x, p, y2), *typed, *axioms))
 
     def _chain_through(self, f: Fact, target: int, chain: tuple[int, ...], position: int, axiom: Fact) -> None:
         """prp-spo2 for a new fact at ``position`` of a property chain: extend left and right over indexed facts."""
@@ -168,7 +173,8 @@ class OwlRlBase(Engine):
                 for pred, rule in ((v.target_individual, "prp-npa1"), (v.target_value, "prp-npa2")):
                     for i2 in self.objects(n, pred):
                         if (i1, p, i2) in self.known:
-                            self.inconsistent(rule, "a negative property assertion holds", ((n, pred, i2), (i1, p, i2)))
+                            self.inconsistent(rule, "a negative property assertion holds",
+                                              ((n, v.source_individual, i1), (n, v.assertion_property, p), (n, pred, i2), (i1, p, i2)))
 
     # -- caches over list axioms --------------------------------------------------------------------
 

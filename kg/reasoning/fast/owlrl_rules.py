@@ -100,7 +100,7 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
             by_object[o] = {s}
         else:
             subjects.add(s)
-        t, derive, known = self._type, self.derive, self.known
+        t, derive, known = self._type, self.derive, self.head_guard
         plan = self._property_plans.get(p)
         if plan is None:
             plan = self._property_plans[p] = self._property_plan(p)

@@ -174,7 +174,7 @@ class SchemaRules(OwlRlBase):
                     derive((s, t, r), "cls-hv2", ((s, p, value), axiom, on))
             for filler in list(self.objects(r, v.some_values_from)):
                 for s, objects in list(self.sp.get(p, {}).items()):
-                    if (s, t, r) not in known:
+                    if (s, t, r) not in self.head_guard:
                         for o in objects:
                             self._some_values((s, p, o), r, filler, on)
             for filler in list(self.objects(r, v.all_values_from)):
