@@ -108,7 +108,7 @@ class TooManySolutions(QueryError):
     """A SELECT job whose rows pass the row cap (when the caller needs them all, not a truncated answer)."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(f"more than {cap:,} solutions (the row cap: KG_MAX_RESULT_ROWS, or the caller's role's)")
+        super().__init__(f"more than {cap:,} solutions (KG_MAX_RESULT_ROWS)")
         self.cap = cap
 
 
