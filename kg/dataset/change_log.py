@@ -1,0 +1,257 @@
+"""The change log: one PROV-O activity per committed write, in the bookkeeping graph ``<base>graph/changes``.
+
+Each entry ``<base>graph/changes/N`` is a ``prov:Activity`` (and ``kg:Change``) with ``kg:changeNumber N``,
+``prov:startedAtTime``, ``prov:endedAtTime``, ``prov:wasAssociatedWith`` an agent named by ``rdfs:label``,
+``kg:operation`` (``update``, ``graph-store``, ``load``, ``revert``), ``kg:request`` (what was sent, at most
+:data:`MAX_REQUEST_CHARS` characters) and the exact asserted quads it removed and added (closure graphs left
+out), each as a reified statement ``<…/N/added/I>`` (``rdf:subject``, ``rdf:predicate``, ``rdf:object``,
+``kg:graph``) linked by ``kg:added`` or ``kg:removed``.
+
+Atomicity: every step of a transaction is written to the store together with a journal of it (its exact
+quads, as N-Quads literals under ``<base>graph/changes/pending``), in one store transaction; the commit
+replaces the journal by the entry, in one store transaction.  A process killed mid-change leaves a journal,
+and :meth:`ChangeLog.recover` undoes its steps on the next opening: a change is in the store with its
+entry, or neither is.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from kg.dataset.layout import DatasetLayout
+from kg.namespaces import ProjectNamespaces
+from kg.sparql.errors import QueryError
+from kg.store import Store
+
+PROV = "http://www.w3.org/ns/prov#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Characters of a request kept in its entry (the rest is cut, and the entry says so).
+MAX_REQUEST_CHARS = 65_536
+
+
+@dataclass
+class ChangeNote:
+    """Who is writing and what they sent; filled in by the commit with the entry's number and any SHACL report."""
+
+    writer: str = "kg"
+    operation: str = "update"
+    request: str = ""
+    reverts: int | None = None
+    number: int | None = None
+    """The entry's number, once committed (``None``: nothing changed)."""
+    shacl_report: Any = None
+    """The SHACL report of the write (``KG_SHACL=report``) when it found violations."""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_NOTE: contextvars.ContextVar[ChangeNote | None] = contextvars.ContextVar("kg_change_note", default=None)
+
+
+@contextmanager
+def noting(note: ChangeNote) -> Iterator[ChangeNote]:
+    """Have the writes made inside the block logged as ``note`` says (writer, operation, request)."""
+    token = _NOTE.set(note)
+    try:
+        yield note
+    finally:
+        _NOTE.reset(token)
+
+
+def current_note() -> ChangeNote:
+    """The note of the writes being made (a default one outside :func:`noting`)."""
+    return _NOTE.get() or ChangeNote()
+
+
+def _nquads(quads: Sequence[ox.Quad]) -> str:
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode() if quads else ""
+
+
+def _parse(text: str) -> list[ox.Quad]:
+    return list(ox.parse(text, format=ox.RdfFormat.N_QUADS)) if text else []
+
+
+def _now() -> ox.Literal:
+    stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
+    return ox.Literal(stamp, datatype=ox.NamedNode(XSD + "dateTime"))
+
+
+class Journal:
+    """The steps of one open transaction, written with them (see the module's docstring)."""
+
+    def __init__(self, log: ChangeLog) -> None:
+        self._log = log
+        self._quads: list[ox.Quad] = []
+        self.paused = False
+        """True while the steps are being undone (an undo need not be journaled: undoing twice is harmless)."""
+        self.started = _now()
+
+    def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """Write one step of the change and its journal in one store transaction."""
+        self._log.refuse_writes_to_log([*removed, *added])
+        if self.paused or (not removed and not added):
+            self._log.store.apply(removed, added)
+            return
+        step = ox.NamedNode(f"{self._log.pending.value}/{len(self._quads) // 4}")
+        journal = [
+            ox.Quad(self._log.pending, self._log.term("step"), step, self._log.graph),
+            ox.Quad(step, self._log.term("order"), ox.Literal(str(len(self._quads) // 4), datatype=ox.NamedNode(XSD + "integer")), self._log.graph),
+            ox.Quad(step, self._log.term("removedQuads"), ox.Literal(_nquads(removed)), self._log.graph),
+            ox.Quad(step, self._log.term("addedQuads"), ox.Literal(_nquads(added)), self._log.graph),
+        ]
+        self._log.store.apply(removed, [*added, *journal])
+        self._quads.extend(journal)
+
+    def discard(self) -> None:
+        """Forget the journal (the steps were undone, or changed nothing)."""
+        if self._quads:
+            self._log.store.apply(self._quads, [])
+            self._quads.clear()
+
+    def commit(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """Replace the journal by the entry of the net change, in one store transaction; the entry's quads."""
+        note = current_note()
+        number = self._log.next_number()
+        entry = self._log.entry_quads(number, note, self.started, _now(), removed, added)
+        self._log.store.apply(self._quads, entry)
+        self._quads.clear()
+        note.number = number
+        return entry
+
+
+class ChangeLog:
+    """The change log of one dataset: writing entries, recovering from a killed writer."""
+
+    def __init__(self, store: Store, layout: DatasetLayout, namespaces: ProjectNamespaces) -> None:
+        self.store = store
+        self._layout = layout
+        self._terms = namespaces.terms
+        self.graph = ox.NamedNode(layout.changes)
+        self.pending = ox.NamedNode(layout.changes + "/pending")
+        self._next: int | None = None
+
+    def term(self, name: str) -> ox.NamedNode:
+        """A term of the project's ontology (``kg:``)."""
+        return ox.NamedNode(self._terms + name)
+
+    def entry_iri(self, number: int) -> ox.NamedNode:
+        """The IRI of entry ``number``."""
+        return ox.NamedNode(f"{self.graph.value}/{number}")
+
+    def refuse_writes_to_log(self, quads: Iterable[ox.Quad]) -> None:
+        """A :class:`QueryError` if a user's write addresses the log's graph."""
+        for quad in quads:
+            if quad.graph_name == self.graph:
+                raise QueryError(f"the graph <{self.graph.value}> is the change log: it is written by the server only")
+
+    def next_number(self) -> int:
+        """The number of the next entry (one more than the highest so far)."""
+        if self._next is None:
+            answer = self.store.query(
+                f"SELECT (MAX(?n) AS ?m) WHERE {{ GRAPH {self.graph} {{ ?c {self.term('changeNumber')} ?n }} }}")
+            row = next(iter(answer), None)  # type: ignore[arg-type]
+            value = row["m"] if row is not None else None  # type: ignore[index]
+            self._next = int(value.value) + 1 if value is not None else 1
+        number = self._next
+        self._next += 1
+        return number
+
+    def entry_quads(self, number: int, note: ChangeNote, started: ox.Literal, ended: ox.Literal,
+                    removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> list[ox.Quad]:
+        """The quads of entry ``number``: the activity, its agent, and its asserted quads (closures left out)."""
+        closures = self._layout.closure_graphs
+        entry = self.entry_iri(number)
+        agent = ox.NamedNode(f"{self.graph.value}/agent/{_slug(note.writer)}")
+        text = note.request[:MAX_REQUEST_CHARS]
+        g = self.graph
+        triples: list[tuple[ox.NamedNode, ox.NamedNode, Any]] = [
+            (entry, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Activity")),
+            (entry, ox.NamedNode(RDF + "type"), self.term("Change")),
+            (entry, self.term("changeNumber"), ox.Literal(str(number), datatype=ox.NamedNode(XSD + "integer"))),
+            (entry, ox.NamedNode(PROV + "startedAtTime"), started),
+            (entry, ox.NamedNode(PROV + "endedAtTime"), ended),
+            (entry, ox.NamedNode(PROV + "wasAssociatedWith"), agent),
+            (agent, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Agent")),
+            (agent, ox.NamedNode(RDFS + "label"), ox.Literal(note.writer)),
+            (entry, self.term("operation"), ox.Literal(note.operation)),
+            (entry, self.term("request"), ox.Literal(text)),
+        ]
+        if len(note.request) > MAX_REQUEST_CHARS:
+            triples.append((entry, self.term("requestLength"), ox.Literal(str(len(note.request)), datatype=ox.NamedNode(XSD + "integer"))))
+        if note.reverts is not None:
+            triples.append((entry, self.term("reverts"), self.entry_iri(note.reverts)))
+        for key, value in sorted(note.extra.items()):
+            triples.append((entry, self.term(key), ox.Literal(value)))
+        for kind, quads in (("removed", removed), ("added", added)):
+            count = 0
+            for quad in quads:
+                if quad.graph_name.value in closures or quad.graph_name == g:
+                    continue
+                statement = ox.NamedNode(f"{entry.value}/{kind}/{count}")
+                count += 1
+                triples += [
+                    (entry, self.term(kind), statement),
+                    (statement, ox.NamedNode(RDF + "subject"), quad.subject),
+                    (statement, ox.NamedNode(RDF + "predicate"), quad.predicate),
+                    (statement, ox.NamedNode(RDF + "object"), quad.object),
+                    (statement, self.term("graph"), quad.graph_name),
+                ]
+            triples.append((entry, self.term(kind + "Count"), ox.Literal(str(count), datatype=ox.NamedNode(XSD + "integer"))))
+        return [ox.Quad(s, p, o, g) for s, p, o in triples]
+
+    def record(self, note: ChangeNote, removed: Sequence[ox.Quad] = (), added: Sequence[ox.Quad] = ()) -> int:
+        """Write an entry for a change made outside a transaction (a bulk load); its number."""
+        now = _now()
+        number = self.next_number()
+        self.store.apply([], self.entry_quads(number, note, now, now, removed, added))
+        note.number = number
+        return number
+
+    def journal(self) -> Journal:
+        """A journal for a new transaction."""
+        return Journal(self)
+
+    def recover(self) -> int:
+        """Undo the steps of a transaction a killed process left journaled; the number of steps undone."""
+        answer = self.store.query(
+            f"SELECT ?step ?order ?removed ?added WHERE {{ GRAPH {self.graph} {{ {self.pending} {self.term('step')} ?step . "
+            f"?step {self.term('order')} ?order ; {self.term('removedQuads')} ?removed ; {self.term('addedQuads')} ?added }} }}")
+        steps = sorted(((int(r["order"].value), r) for r in answer), key=lambda item: item[0])  # type: ignore[index, union-attr]
+        if not steps:
+            return 0
+        journal = [q for step in (r["step"] for _, r in steps)  # type: ignore[index]
+                   for q in self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o "
+                                             f"FILTER(?s = {step} || ?o = {step}) }} }}")]  # type: ignore[union-attr]
+        for _, row in reversed(steps):
+            self.store.apply(_parse(row["added"].value), _parse(row["removed"].value))  # type: ignore[index, union-attr]
+        self.store.apply([ox.Quad(t.subject, t.predicate, t.object, self.graph) for t in journal], [])
+        return len(steps)
+
+
+class JournalingStore:
+    """The store as a transaction's steps see it: its writes go through the journal, everything else to the store."""
+
+    def __init__(self, store: Store, journal: Journal) -> None:
+        self._store = store
+        self._journal = journal
+
+    def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
+        """One step, journaled."""
+        self._journal.apply(removed, added)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def _slug(name: str) -> str:
+    """``name`` made safe for an IRI path segment."""
+    return quote(name, safe="") or "anonymous"
