@@ -126,3 +126,28 @@ import pytest  # noqa: E402
 @pytest.fixture(scope="module")
 def graph() -> KnowledgeGraph:
     return family_graph(Settings(base_uri=BASE))
+
+
+def test_the_steps_of_a_change_a_killed_process_left_are_undone_on_opening(tmp_path: Path) -> None:
+    from kg.dataset import open_dataset
+    from kg.sources import RdfSource
+    from tests.conftest import FIXTURES
+
+    settings = Settings(base_uri=BASE, store=f"oxigraph:{tmp_path / 'store'}")
+    sources = [RdfSource(FIXTURES / "family.ttl")]
+    graph = open_dataset(settings, sources)
+    before = sorted(graph.store.dump_ntriples(graph.layout.asserted).splitlines())
+    journal = graph.change_log.journal()  # two steps written, as a killed process leaves them: never committed
+    journal.apply([], [ox.Quad(ox.NamedNode(f"{FAMILY}x"), ox.NamedNode(f"{FAMILY}p"), ox.Literal("v"),
+                               ox.NamedNode(graph.layout.asserted))])
+    journal.apply([ox.Quad(ox.NamedNode(f"{FAMILY}x"), ox.NamedNode(f"{FAMILY}p"), ox.Literal("v"),
+                           ox.NamedNode(graph.layout.asserted))], [])
+    journal.apply([], [ox.Quad(ox.NamedNode(f"{FAMILY}y"), ox.NamedNode(f"{FAMILY}p"), ox.BlankNode("b1"),
+                               ox.NamedNode(graph.layout.asserted))])
+    graph.store.close()
+    messages: list[str] = []
+    graph = open_dataset(settings, sources, messages.append)
+    assert sorted(graph.store.dump_ntriples(graph.layout.asserted).splitlines()) == before
+    assert graph.store.dump_ntriples(graph.layout.changes) == ""
+    assert any("undid the 3 steps" in message for message in messages), messages
+    graph.store.close()
