@@ -21,7 +21,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 import pyshacl
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.rdfutil import load_from_source
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from kg.dataset.change_log import current_note
 from kg.dataset.graph import KnowledgeGraph
@@ -32,6 +35,7 @@ from kg.terms import to_rdflib, triple_to_rdflib
 SHACL_MODES = SETTINGS_SHACL_MODES
 _NESTING = (SH.node, SH.qualifiedValueShape, SH["not"])
 _LISTS = (SH["or"], SH["and"], SH.xone)
+_TYPE = ox.NamedNode(str(RDF.type))
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class ShaclReport:
                 str(results.value(result, SH.resultMessage) or ""), str(results.value(result, SH.resultSeverity)),
                 str(results.value(result, SH.sourceShape)),
             ))
+        self.checked = keep
+        """The focus nodes validated (``None``: all)."""
         self.conforms = not self.violations
         self.graph.add((report, SH.conforms, rdflib.Literal(self.conforms)))
 
@@ -103,11 +109,37 @@ class ShapesIndex:
         """True if every path is a predicate (else changes are validated in full)."""
         self.path_predicates = {ox.NamedNode(str(p)) for p in paths if isinstance(p, rdflib.URIRef)}
         self.object_targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetObjectsOf)}
+        self.subject_targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetSubjectsOf)}
+        self.node_targets = {ox.NamedNode(str(n)) for n in shapes.objects(None, SH.targetNode) if isinstance(n, rdflib.URIRef)}
+        implicit = {s for s in self._shapes() if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
+        self.class_targets = {ox.NamedNode(str(c)) for c in {*shapes.objects(None, SH.targetClass), *implicit}}
         self.depth = max((self._depth(s, set()) for s in self._shapes()), default=1)
+        closed = any(o == rdflib.Literal(True) for o in shapes.objects(None, SH.closed))
+        self.read: frozenset[ox.NamedNode] | None = None if closed else frozenset(
+            {*self.path_predicates, *self.subject_targets, *self.object_targets, _TYPE})
+        """The predicates a validation reads (``None``: all, for closed shapes)."""
+        self.value_read = frozenset({_TYPE, *self._nested_paths()})
+        """The predicates read on value nodes (a value's types for ``sh:class``; nested shapes' paths)."""
 
     def _shapes(self) -> set[rdflib.term.Node]:
         found = set(self.shapes.subjects(RDF.type, SH.NodeShape)) | set(self.shapes.subjects(RDF.type, SH.PropertyShape))
         return found | set(self.shapes.subjects(SH.path, None))
+
+    def _nested_paths(self) -> set[ox.NamedNode]:
+        """The path predicates of the shapes nested in others (checked on value nodes)."""
+        nested = {o for s in self._shapes() for p in _NESTING for o in self.shapes.objects(s, p)}
+        nested |= {m for s in self._shapes() for p in _LISTS for head in self.shapes.objects(s, p)
+                   for m in rdflib.collection.Collection(self.shapes, head)}
+        found: set[ox.NamedNode] = set()
+        seen: set[rdflib.term.Node] = set()
+        while nested:
+            shape = nested.pop()
+            seen.add(shape)
+            found |= {ox.NamedNode(str(p)) for p in self.shapes.objects(shape, SH.path) if isinstance(p, rdflib.URIRef)}
+            inner = {*self.shapes.objects(shape, SH.property), *(o for p in _NESTING for o in self.shapes.objects(shape, p))}
+            inner |= {m for p in _LISTS for head in self.shapes.objects(shape, p) for m in rdflib.collection.Collection(self.shapes, head)}
+            nested |= inner - seen
+        return found
 
     def _depth(self, shape: rdflib.term.Node, seen: set[rdflib.term.Node]) -> int:
         """Steps of outgoing edges from a node that ``shape`` checks on it (1: its own triples)."""
@@ -135,7 +167,8 @@ class ShaclGuard:
         self.mode = mode
         self.index = ShapesIndex(shapes)
         self._default = [ox.NamedNode(name) for name in graph.default_graph("owlrl")]
-        self._subclass: list[ox.Triple] | None = None
+        self._loaded_shapes = load_from_source(shapes, multigraph=True, do_owl_imports=False)
+        self._harvested: ShapesGraph | None = None
 
     def __call__(self, removed: Mapping[ox.Quad, None], added: Mapping[ox.Quad, None]) -> None:
         """Refuse (enforce) or report a change whose result violates the shapes."""
@@ -156,40 +189,56 @@ class ShaclGuard:
     def check(self, changed: Iterable[ox.Quad]) -> ShaclReport:
         """Validate the nodes ``changed`` quads can affect, over their neighbourhood (the store holds the result)."""
         triples = [q.triple for q in changed if q.graph_name in self._default]
-        if any(t.predicate.value == str(RDFS.subClassOf) for t in triples):
-            self._subclass = None
         if not self.index.local or getattr(self.graph.store, "_store", None) is None:
             return self.full()  # paths other than predicates, or a remote store: validate everything
-        affected = self.affected(triples)
+        affected = {node for node in self.affected(triples) if self.targeted(node)}
         if not affected:
-            return ShaclReport(rdflib.Graph())
+            return ShaclReport(rdflib.Graph(), set())
         data = self.neighbourhood(affected)
         return self._validate(data, {to_rdflib(node) for node in affected})
 
     def affected(self, triples: Iterable[ox.Triple]) -> set[ox.NamedNode | ox.BlankNode]:
         """The nodes whose conformance the changed ``triples`` can change."""
+        index = self.index
         nodes: set[ox.NamedNode | ox.BlankNode] = set()
+        frontier: set[ox.NamedNode | ox.BlankNode] = set()
         for t in triples:
-            nodes.add(t.subject)  # type: ignore[arg-type]
-            if t.predicate in self.index.object_targets and not isinstance(t.object, ox.Literal):
+            if index.read is None or t.predicate in index.read:  # a triple no shape reads changes no result
+                nodes.add(t.subject)  # type: ignore[arg-type]
+            if t.predicate in index.value_read:  # read on the nodes that have this subject as a value, too
+                frontier.add(t.subject)  # type: ignore[arg-type]
+            if t.predicate in index.object_targets and not isinstance(t.object, ox.Literal):
                 nodes.add(t.object)  # type: ignore[arg-type]
-        frontier = set(nodes)
-        for _ in range(self.index.depth - 1):
+        for _ in range(index.depth - 1):
             reaching = {q.subject for node in frontier for q in self._quads(None, node)
                         if q.predicate in self.index.path_predicates}
             frontier = reaching - nodes  # type: ignore[operator]
             nodes |= frontier  # type: ignore[arg-type]
         return nodes
 
+    def targeted(self, node: ox.NamedNode | ox.BlankNode) -> bool:
+        """True if a shape targets ``node`` (the closure holds every type a class target follows)."""
+        index = self.index
+        if node in index.node_targets:
+            return True
+        out = self._quads(node, None)
+        if any(q.predicate in index.subject_targets or (q.predicate == _TYPE and q.object in index.class_targets)
+               for q in out):
+            return True
+        return any(self._quads(None, node, predicate) for predicate in index.object_targets)
+
     def neighbourhood(self, focus: set[ox.NamedNode | ox.BlankNode]) -> rdflib.Graph:
         """The triples within the shapes' depth of ``focus`` (outgoing), with their ``sh:targetObjectsOf`` in-edges."""
         data = rdflib.Graph()
         seen: set[object] = set()
         frontier: set[object] = set(focus)
+        read = self.index.read
         for _ in range(self.index.depth):
             following: set[object] = set()
             for node in frontier - seen:
                 for quad in self._quads(node, None):
+                    if read is not None and quad.predicate not in read:
+                        continue
                     data.add(triple_to_rdflib(quad.triple))
                     if not isinstance(quad.object, ox.Literal):
                         following.add(quad.object)
@@ -199,8 +248,6 @@ class ShaclGuard:
             for predicate in self.index.object_targets:
                 for quad in self._quads(None, node, predicate):
                     data.add(triple_to_rdflib(quad.triple))
-        for triple in self._subclasses():
-            data.add(triple_to_rdflib(triple))
         return data
 
     def full(self) -> ShaclReport:
@@ -212,19 +259,23 @@ class ShaclGuard:
         return self._validate(data, None)
 
     def _validate(self, data: rdflib.Graph, keep: set[rdflib.term.Node] | None) -> ShaclReport:
-        _conforms, results, _text = pyshacl.validate(data, shacl_graph=self.index.shapes, inference="none",
-                                                     advanced=True, allow_warnings=True)
+        """pySHACL over ``data``; only ``keep``'s results (``None``: all) are kept.
+
+        pySHACL's own ``focus_nodes`` option is not used: it filters the value nodes of nested shapes too,
+        so a ``sh:qualifiedValueShape`` counts every value as conforming."""
+        options = {"advanced": True, "allow_warnings": True, "inplace": True}
+        validator = pyshacl.Validator(DataGraph.from_rdflib(load_from_source(data, multigraph=True)),
+                                      shacl_graph=self._loaded_shapes, options=options)
+        if self._harvested is None:
+            self._harvested = validator.shacl_graph
+        validator.shacl_graph = self._harvested  # the shapes are harvested once, not on every write
+        _conforms, results, _text = validator.run()
         return ShaclReport(results, keep)
 
     def _quads(self, subject: object, obj: object, predicate: ox.NamedNode | None = None) -> list[ox.Quad]:
         store = self.graph.store._store  # type: ignore[attr-defined]
         return [q for name in self._default for q in store.quads_for_pattern(subject, predicate, obj, name)]
 
-    def _subclasses(self) -> list[ox.Triple]:
-        if self._subclass is None:
-            sub = ox.NamedNode(str(RDFS.subClassOf))
-            self._subclass = [q.triple for q in self._quads(None, None, sub)]
-        return self._subclass
 
 
 def install_guard(graph: KnowledgeGraph, shapes: rdflib.Graph, mode: str) -> ShaclGuard | None:
@@ -232,5 +283,6 @@ def install_guard(graph: KnowledgeGraph, shapes: rdflib.Graph, mode: str) -> Sha
     if mode == "off":
         return None
     guard = ShaclGuard(graph, shapes, mode)
+    graph.ensure_reasoned("owlrl")  # kept current by every change from now on: a refusal leaves it as it was
     graph.checks.append(guard)
     return guard
