@@ -151,3 +151,18 @@ def test_the_steps_of_a_change_a_killed_process_left_are_undone_on_opening(tmp_p
     assert graph.store.dump_ntriples(graph.layout.changes) == ""
     assert any("undid the 3 steps" in message for message in messages), messages
     graph.store.close()
+
+
+def test_kg_load_is_logged_and_kg_history_lists_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from tests.conftest import FIXTURES
+
+    store = ["--store", f"oxigraph:{tmp_path / 'store'}"]
+    runner = CliRunner()
+    assert runner.invoke(main, [*store, "load", "--no-progress", str(FIXTURES / "family.ttl")]).exit_code == 0
+    listed = runner.invoke(main, [*store, "history"])
+    assert listed.exit_code == 0 and "load" in listed.output and "family.ttl (816 bytes)" in listed.output
+    refused = runner.invoke(main, [*store, "history", "--revert", "1"])
+    assert refused.exit_code == 1 and "bulk load" in refused.output

@@ -58,7 +58,7 @@ class ShaclReport:
     """A validation report: pySHACL's results graph and its violations."""
 
     def __init__(self, results: rdflib.Graph, keep: set[rdflib.term.Node] | None = None) -> None:
-        self.graph = rdflib.Graph()
+        self.graph = rdflib.Graph(bind_namespaces="none")
         self.graph.bind("sh", SH)
         report = rdflib.BNode()
         self.graph.add((report, RDF.type, SH.ValidationReport))
@@ -193,7 +193,7 @@ class ShaclGuard:
             return self.full()  # paths other than predicates, or a remote store: validate everything
         affected = {node for node in self.affected(triples) if self.targeted(node)}
         if not affected:
-            return ShaclReport(rdflib.Graph(), set())
+            return ShaclReport(rdflib.Graph(bind_namespaces="none"), set())
         data = self.neighbourhood(affected)
         return self._validate(data, {to_rdflib(node) for node in affected})
 
@@ -229,7 +229,7 @@ class ShaclGuard:
 
     def neighbourhood(self, focus: set[ox.NamedNode | ox.BlankNode]) -> rdflib.Graph:
         """The triples within the shapes' depth of ``focus`` (outgoing), with their ``sh:targetObjectsOf`` in-edges."""
-        data = rdflib.Graph()
+        data = rdflib.Graph(bind_namespaces="none")
         seen: set[object] = set()
         frontier: set[object] = set(focus)
         read = self.index.read
@@ -239,6 +239,8 @@ class ShaclGuard:
                 for quad in self._quads(node, None):
                     if read is not None and quad.predicate not in read:
                         continue
+                    if node not in focus and quad.predicate not in self.index.value_read:
+                        continue  # a value node is read through the nested shapes' paths and its types only
                     data.add(triple_to_rdflib(quad.triple))
                     if not isinstance(quad.object, ox.Literal):
                         following.add(quad.object)
@@ -252,7 +254,7 @@ class ShaclGuard:
 
     def full(self) -> ShaclReport:
         """Validate the whole default graph (asserted plus OWL 2 RL closure)."""
-        data = rdflib.Graph()
+        data = rdflib.Graph(bind_namespaces="none")
         for name in self._default:
             for triple in self.graph.store.triples(name.value):
                 data.add(triple_to_rdflib(triple))
