@@ -288,7 +288,8 @@ def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], sh
 @main.command()
 @store_option
 @data_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Entries to list, newest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Entries to list, newest first.")
 @click.option("--show", type=int, help="Show entry N with its diff.")
 @click.option("--revert", type=int, help="Apply entry N's inverse as a new change (by the OS user).")
 @click.option("--force", is_flag=True, help="Revert even if later changes touched the same triples.")

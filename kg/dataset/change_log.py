@@ -80,6 +80,10 @@ def _parse(text: str) -> list[ox.Quad]:
     return list(ox.parse(text, format=ox.RdfFormat.N_QUADS)) if text else []
 
 
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+
 def _now() -> ox.Literal:
     stamp = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="microseconds")
     return ox.Literal(stamp, datatype=ox.NamedNode(XSD + "dateTime"))
@@ -104,7 +108,7 @@ class Journal:
         step = ox.NamedNode(f"{self._log.pending.value}/{len(self._quads) // 4}")
         journal = [
             ox.Quad(self._log.pending, self._log.term("step"), step, self._log.graph),
-            ox.Quad(step, self._log.term("order"), ox.Literal(str(len(self._quads) // 4), datatype=ox.NamedNode(XSD + "integer")), self._log.graph),
+            ox.Quad(step, self._log.term("order"), _integer(len(self._quads) // 4), self._log.graph),
             ox.Quad(step, self._log.term("removedQuads"), ox.Literal(_nquads(removed)), self._log.graph),
             ox.Quad(step, self._log.term("addedQuads"), ox.Literal(_nquads(added)), self._log.graph),
         ]
@@ -176,7 +180,7 @@ class ChangeLog:
         triples: list[tuple[ox.NamedNode, ox.NamedNode, Any]] = [
             (entry, ox.NamedNode(RDF + "type"), ox.NamedNode(PROV + "Activity")),
             (entry, ox.NamedNode(RDF + "type"), self.term("Change")),
-            (entry, self.term("changeNumber"), ox.Literal(str(number), datatype=ox.NamedNode(XSD + "integer"))),
+            (entry, self.term("changeNumber"), _integer(number)),
             (entry, ox.NamedNode(PROV + "startedAtTime"), started),
             (entry, ox.NamedNode(PROV + "endedAtTime"), ended),
             (entry, ox.NamedNode(PROV + "wasAssociatedWith"), agent),
@@ -186,7 +190,7 @@ class ChangeLog:
             (entry, self.term("request"), ox.Literal(text)),
         ]
         if len(note.request) > MAX_REQUEST_CHARS:
-            triples.append((entry, self.term("requestLength"), ox.Literal(str(len(note.request)), datatype=ox.NamedNode(XSD + "integer"))))
+            triples.append((entry, self.term("requestLength"), _integer(len(note.request))))
         if note.reverts is not None:
             triples.append((entry, self.term("reverts"), self.entry_iri(note.reverts)))
         for key, value in sorted(note.extra.items()):
@@ -205,7 +209,7 @@ class ChangeLog:
                     (statement, ox.NamedNode(RDF + "object"), quad.object),
                     (statement, self.term("graph"), quad.graph_name),
                 ]
-            triples.append((entry, self.term(kind + "Count"), ox.Literal(str(count), datatype=ox.NamedNode(XSD + "integer"))))
+            triples.append((entry, self.term(kind + "Count"), _integer(count)))
         return [ox.Quad(s, p, o, g) for s, p, o in triples]
 
     def record(self, note: ChangeNote, removed: Sequence[ox.Quad] = (), added: Sequence[ox.Quad] = ()) -> int:
@@ -222,17 +226,20 @@ class ChangeLog:
 
     def recover(self) -> int:
         """Undo the steps of a transaction a killed process left journaled; the number of steps undone."""
+        term = self.term
         answer = self.store.query(
-            f"SELECT ?step ?order ?removed ?added WHERE {{ GRAPH {self.graph} {{ {self.pending} {self.term('step')} ?step . "
-            f"?step {self.term('order')} ?order ; {self.term('removedQuads')} ?removed ; {self.term('addedQuads')} ?added }} }}")
-        steps = sorted(((int(r["order"].value), r) for r in answer), key=lambda item: item[0])  # type: ignore[index, union-attr]
+            f"SELECT ?step ?order ?removed ?added WHERE {{ GRAPH {self.graph} {{ {self.pending} {term('step')} ?step . "
+            f"?step {term('order')} ?order ; {term('removedQuads')} ?removed ; {term('addedQuads')} ?added }} }}")
+        rows = list(answer)  # type: ignore[arg-type]
+        steps = sorted(((int(r["order"].value), r) for r in rows), key=lambda item: item[0])  # type: ignore[index]
         if not steps:
             return 0
         journal = [q for step in (r["step"] for _, r in steps)  # type: ignore[index]
                    for q in self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o "
                                              f"FILTER(?s = {step} || ?o = {step}) }} }}")]  # type: ignore[union-attr]
         for _, row in reversed(steps):
-            self.store.apply(_parse(row["added"].value), _parse(row["removed"].value))  # type: ignore[index, union-attr]
+            removed, added = row["removed"].value, row["added"].value  # type: ignore[index, union-attr]
+            self.store.apply(_parse(added), _parse(removed))
         self.store.apply([ox.Quad(t.subject, t.predicate, t.object, self.graph) for t in journal], [])
         return len(steps)
 

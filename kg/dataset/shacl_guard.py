@@ -110,8 +110,10 @@ class ShapesIndex:
         self.path_predicates = {ox.NamedNode(str(p)) for p in paths if isinstance(p, rdflib.URIRef)}
         self.object_targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetObjectsOf)}
         self.subject_targets = {ox.NamedNode(str(p)) for p in shapes.objects(None, SH.targetSubjectsOf)}
-        self.node_targets = {ox.NamedNode(str(n)) for n in shapes.objects(None, SH.targetNode) if isinstance(n, rdflib.URIRef)}
-        implicit = {s for s in self._shapes() if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
+        self.node_targets = {ox.NamedNode(str(n)) for n in shapes.objects(None, SH.targetNode)
+                             if isinstance(n, rdflib.URIRef)}
+        implicit = {s for s in self._shapes()
+                    if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
         self.class_targets = {ox.NamedNode(str(c)) for c in {*shapes.objects(None, SH.targetClass), *implicit}}
         self.depth = max((self._depth(s, set()) for s in self._shapes()), default=1)
         closed = any(o == rdflib.Literal(True) for o in shapes.objects(None, SH.closed))
@@ -122,23 +124,25 @@ class ShapesIndex:
         """The predicates read on value nodes (a value's types for ``sh:class``; nested shapes' paths)."""
 
     def _shapes(self) -> set[rdflib.term.Node]:
-        found = set(self.shapes.subjects(RDF.type, SH.NodeShape)) | set(self.shapes.subjects(RDF.type, SH.PropertyShape))
+        found = {*self.shapes.subjects(RDF.type, SH.NodeShape), *self.shapes.subjects(RDF.type, SH.PropertyShape)}
         return found | set(self.shapes.subjects(SH.path, None))
+
+    def _inside(self, shape: rdflib.term.Node) -> list[rdflib.term.Node]:
+        """The shapes ``shape`` checks its value nodes (or itself) against: sh:node, sh:or members…"""
+        nested = [o for p in _NESTING for o in self.shapes.objects(shape, p)]
+        return nested + [m for p in _LISTS for head in self.shapes.objects(shape, p)
+                         for m in rdflib.collection.Collection(self.shapes, head)]
 
     def _nested_paths(self) -> set[ox.NamedNode]:
         """The path predicates of the shapes nested in others (checked on value nodes)."""
-        nested = {o for s in self._shapes() for p in _NESTING for o in self.shapes.objects(s, p)}
-        nested |= {m for s in self._shapes() for p in _LISTS for head in self.shapes.objects(s, p)
-                   for m in rdflib.collection.Collection(self.shapes, head)}
+        nested = {inner for shape in self._shapes() for inner in self._inside(shape)}
         found: set[ox.NamedNode] = set()
         seen: set[rdflib.term.Node] = set()
         while nested:
             shape = nested.pop()
             seen.add(shape)
             found |= {ox.NamedNode(str(p)) for p in self.shapes.objects(shape, SH.path) if isinstance(p, rdflib.URIRef)}
-            inner = {*self.shapes.objects(shape, SH.property), *(o for p in _NESTING for o in self.shapes.objects(shape, p))}
-            inner |= {m for p in _LISTS for head in self.shapes.objects(shape, p) for m in rdflib.collection.Collection(self.shapes, head)}
-            nested |= inner - seen
+            nested |= {*self.shapes.objects(shape, SH.property), *self._inside(shape)} - seen
         return found
 
     def _depth(self, shape: rdflib.term.Node, seen: set[rdflib.term.Node]) -> int:
@@ -146,9 +150,7 @@ class ShapesIndex:
         if shape in seen:
             return 1
         seen = seen | {shape}
-        nested = [o for p in _NESTING for o in self.shapes.objects(shape, p)]
-        nested += [m for p in _LISTS for head in self.shapes.objects(shape, p) for m in rdflib.collection.Collection(self.shapes, head)]
-        inner = max((self._depth(n, seen) for n in nested), default=0)
+        inner = max((self._depth(n, seen) for n in self._inside(shape)), default=0)
         if self.shapes.value(shape, SH["class"]) is not None:
             inner = max(inner, 1)
         if self.shapes.value(shape, SH.path) is not None:  # a property shape: its values are one step away
