@@ -76,6 +76,10 @@ def test_the_log_graph_cannot_be_written(tmp_path: Path) -> None:
     reply = app.test_client().put(f"/store?graph={BASE}graph/changes", data="", content_type="text/turtle",
                                   headers=bearer(TOKENS["writer"]))
     assert reply.status_code == 403
+    assert _update(app, f'INSERT DATA {{ <{FAMILY}x> <{FAMILY}p> "v" }}', TOKENS["writer"]) == 200
+    assert _update(app, f"DROP GRAPH <{BASE}graph/changes>", TOKENS["writer"]) == 400
+    assert _update(app, "CLEAR ALL", TOKENS["writer"]) == 200  # clears the data, not the log
+    assert [e.operation for e in history.entries(app.extensions["kg.graph"])] == ["update", "update"]
 
 
 def test_revert_needs_the_admin_role_and_lists_conflicting_later_changes(tmp_path: Path) -> None:
@@ -166,3 +170,14 @@ def test_kg_load_is_logged_and_kg_history_lists_it(tmp_path: Path) -> None:
     assert listed.exit_code == 0 and "load" in listed.output and "family.ttl (816 bytes)" in listed.output
     refused = runner.invoke(main, [*store, "history", "--revert", "1"])
     assert refused.exit_code == 1 and "bulk load" in refused.output
+
+
+def test_the_page_reverts_with_an_admin_token_typed_in_its_form(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    client = app.test_client()
+    assert _update(app, f'INSERT DATA {{ <{FAMILY}x> <{FAMILY}p> "v" }}', TOKENS["writer"]) == 200
+    assert 'name="token"' in client.get("/changes/1").get_data(as_text=True)
+    assert client.post("/changes/1/revert", data={"token": TOKENS["writer"]}).status_code == 403
+    reply = client.post("/changes/1/revert", data={"token": TOKENS["boss"]})
+    assert reply.status_code == 303 and reply.headers["Location"].endswith("/changes/2")
+    assert not app.extensions["kg.graph"].ask(f'ASK {{ <{FAMILY}x> <{FAMILY}p> "v" }}')

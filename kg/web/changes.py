@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, g, jsonify, render_template, request
+from flask import Blueprint, Response, g, jsonify, redirect, render_template, request, url_for
 
 from kg.dataset import history
 from kg.dataset.change_log import ChangeNote, noting
@@ -99,6 +99,8 @@ def revert(number: int) -> Response:
     caller = require_write_token(request.form.get("token") or None, needs=ADMIN)
     force = (request.args.get("force") or request.form.get("force") or "").lower() in ("true", "1", "yes")
     note = history.revert(current_graph(), number, caller.name, force=force)
+    if not request.path.startswith("/api/") and note.number is not None:  # the page's form: show the new entry
+        return redirect(url_for("changes.page_entry", number=note.number), 303)
     return jsonify(reverted=number, change=note.number)
 
 
