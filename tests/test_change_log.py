@@ -181,3 +181,27 @@ def test_the_page_reverts_with_an_admin_token_typed_in_its_form(tmp_path: Path) 
     reply = client.post("/changes/1/revert", data={"token": TOKENS["boss"]})
     assert reply.status_code == 303 and reply.headers["Location"].endswith("/changes/2")
     assert not app.extensions["kg.graph"].ask(f'ASK {{ <{FAMILY}x> <{FAMILY}p> "v" }}')
+
+
+def test_a_committed_journal_left_behind_is_dropped_and_its_change_kept(tmp_path: Path) -> None:
+    from kg.dataset import open_dataset
+    from kg.dataset.change_log import Journal
+    from kg.sources import RdfSource
+    from tests.conftest import FIXTURES
+
+    settings = Settings(base_uri=BASE, store=f"oxigraph:{tmp_path / 'store'}")
+    sources = [RdfSource(FIXTURES / "family.ttl")]
+    graph = open_dataset(settings, sources)
+    discard = Journal.discard
+    Journal.discard = lambda self: None  # type: ignore[method-assign]  # killed right after the commit
+    try:
+        with noting(ChangeNote(writer="test")):
+            run_update(graph, f'INSERT DATA {{ <{FAMILY}x> <{FAMILY}p> "v" }}')
+    finally:
+        Journal.discard = discard  # type: ignore[method-assign]
+    assert "ontology#step>" in graph.store.dump_ntriples(graph.layout.changes)
+    graph.store.close()
+    graph = open_dataset(settings, sources)
+    assert graph.ask(f'ASK {{ <{FAMILY}x> <{FAMILY}p> "v" }}') and len(history.entries(graph)) == 1
+    assert "ontology#step>" not in graph.store.dump_ntriples(graph.layout.changes)
+    graph.store.close()

@@ -7,10 +7,11 @@ Each entry ``<base>graph/changes/N`` is a ``prov:Activity`` (and ``kg:Change``) 
 out), each as a reified statement ``<…/N/added/I>`` (``rdf:subject``, ``rdf:predicate``, ``rdf:object``,
 ``kg:graph``) linked by ``kg:added`` or ``kg:removed``.
 
-Atomicity: every step of a transaction is written to the store together with a journal of it (its exact
-quads, as N-Quads literals under ``<base>graph/changes/pending``), in one store transaction; the commit
-replaces the journal by the entry, in one store transaction.  A process killed mid-change leaves a journal,
-and :meth:`ChangeLog.recover` undoes its steps on the next opening: a change is in the store with its
+Atomicity: before each step of a transaction is applied, a journal of it (its exact quads, as N-Quads
+literals under ``<base>graph/changes/pending/…``) is written, in one store transaction; the commit writes the
+entry, naming the journal, in one store transaction, then drops the journal.  A process killed mid-change leaves
+a journal that no entry names, and :meth:`ChangeLog.recover` undoes its steps on the next opening (a step is
+exact, so undoing one that was journaled but never applied changes nothing): a change is in the store with its
 entry, or neither is.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -90,44 +92,53 @@ def _now() -> ox.Literal:
 
 
 class Journal:
-    """The steps of one open transaction, written with them (see the module's docstring)."""
+    """The steps of one open transaction, each journaled before it is applied (see the module's docstring)."""
 
     def __init__(self, log: ChangeLog) -> None:
         self._log = log
+        self.iri = ox.NamedNode(f"{log.pending.value}/{uuid.uuid4().hex}")
         self._quads: list[ox.Quad] = []
+        self._steps = 0
         self.paused = False
         """True while the steps are being undone (an undo need not be journaled: undoing twice is harmless)."""
         self.started = _now()
 
     def apply(self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad]) -> None:
-        """Write one step of the change and its journal in one store transaction."""
+        """Journal one step of the change (one store transaction), then apply it (another).
+
+        A step is exact (it removes present quads, adds absent ones), so undoing a journaled step that a
+        killed process never applied changes nothing."""
         self._log.refuse_writes_to_log([*removed, *added])
         if self.paused or (not removed and not added):
             self._log.store.apply(removed, added)
             return
-        step = ox.NamedNode(f"{self._log.pending.value}/{len(self._quads) // 4}")
+        log, step = self._log, ox.NamedNode(f"{self.iri.value}/{self._steps}")
         journal = [
-            ox.Quad(self._log.pending, self._log.term("step"), step, self._log.graph),
-            ox.Quad(step, self._log.term("order"), _integer(len(self._quads) // 4), self._log.graph),
-            ox.Quad(step, self._log.term("removedQuads"), ox.Literal(_nquads(removed)), self._log.graph),
-            ox.Quad(step, self._log.term("addedQuads"), ox.Literal(_nquads(added)), self._log.graph),
+            ox.Quad(self.iri, log.term("step"), step, log.graph),
+            ox.Quad(step, log.term("order"), _integer(self._steps), log.graph),
+            ox.Quad(step, log.term("removedQuads"), ox.Literal(_nquads(removed)), log.graph),
+            ox.Quad(step, log.term("addedQuads"), ox.Literal(_nquads(added)), log.graph),
         ]
-        self._log.store.apply(removed, [*added, *journal])
+        log.store.add(journal)
         self._quads.extend(journal)
+        self._steps += 1
+        log.store.apply(removed, added)
 
     def discard(self) -> None:
-        """Forget the journal (the steps were undone, or changed nothing)."""
+        """Forget the journal (the steps were undone, or changed nothing), in one store transaction."""
         if self._quads:
             self._log.store.apply(self._quads, [])
             self._quads.clear()
 
     def commit(self, removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> list[ox.Quad]:
-        """Replace the journal by the entry of the net change, in one store transaction; the entry's quads."""
+        """Write the entry of the net change, naming this journal, in one store transaction (the commit); then
+        drop the journal.  Returns the entry's quads."""
         note = current_note()
         number = self._log.next_number()
         entry = self._log.entry_quads(number, note, self.started, _now(), removed, added)
-        self._log.store.apply(self._quads, entry)
-        self._quads.clear()
+        entry.append(ox.Quad(self._log.entry_iri(number), self._log.term("journal"), self.iri, self._log.graph))
+        self._log.store.add(entry)
+        self.discard()  # a process killed before this leaves a committed journal: dropped on opening
         note.number = number
         return entry
 
@@ -195,28 +206,27 @@ class ChangeLog:
             triples.append((entry, self.term("reverts"), self.entry_iri(note.reverts)))
         for key, value in sorted(note.extra.items()):
             triples.append((entry, self.term(key), ox.Literal(value)))
+        entry_quads = [ox.Quad(s, p, o, g) for s, p, o in triples]
+        subject, predicate, obj, graph = (ox.NamedNode(RDF + "subject"), ox.NamedNode(RDF + "predicate"),
+                                          ox.NamedNode(RDF + "object"), self.term("graph"))
         for kind, quads in (("removed", removed), ("added", added)):
-            count = 0
+            link, prefix, count = self.term(kind), f"{entry.value}/{kind}/", 0
             for quad in quads:
                 if quad.graph_name.value in closures or quad.graph_name == g:
                     continue
-                statement = ox.NamedNode(f"{entry.value}/{kind}/{count}")
+                statement = ox.NamedNode(prefix + str(count))
                 count += 1
-                triples += [
-                    (entry, self.term(kind), statement),
-                    (statement, ox.NamedNode(RDF + "subject"), quad.subject),
-                    (statement, ox.NamedNode(RDF + "predicate"), quad.predicate),
-                    (statement, ox.NamedNode(RDF + "object"), quad.object),
-                    (statement, self.term("graph"), quad.graph_name),
-                ]
-            triples.append((entry, self.term(kind + "Count"), _integer(count)))
-        return [ox.Quad(s, p, o, g) for s, p, o in triples]
+                entry_quads += [ox.Quad(entry, link, statement, g), ox.Quad(statement, subject, quad.subject, g),
+                                ox.Quad(statement, predicate, quad.predicate, g),
+                                ox.Quad(statement, obj, quad.object, g), ox.Quad(statement, graph, quad.graph_name, g)]
+            entry_quads.append(ox.Quad(entry, self.term(kind + "Count"), _integer(count), g))
+        return entry_quads
 
     def record(self, note: ChangeNote, removed: Sequence[ox.Quad] = (), added: Sequence[ox.Quad] = ()) -> int:
         """Write an entry for a change made outside a transaction (a bulk load); its number."""
         now = _now()
         number = self.next_number()
-        self.store.apply([], self.entry_quads(number, note, now, now, removed, added))
+        self.store.add(self.entry_quads(number, note, now, now, removed, added))
         note.number = number
         return number
 
@@ -225,23 +235,26 @@ class ChangeLog:
         return Journal(self)
 
     def recover(self) -> int:
-        """Undo the steps of a transaction a killed process left journaled; the number of steps undone."""
+        """Drop the journals a killed process left: undo the steps of the one never committed; the steps undone."""
         term = self.term
         answer = self.store.query(
-            f"SELECT ?step ?order ?removed ?added WHERE {{ GRAPH {self.graph} {{ {self.pending} {term('step')} ?step . "
-            f"?step {term('order')} ?order ; {term('removedQuads')} ?removed ; {term('addedQuads')} ?added }} }}")
-        rows = list(answer)  # type: ignore[arg-type]
-        steps = sorted(((int(r["order"].value), r) for r in rows), key=lambda item: item[0])  # type: ignore[index]
-        if not steps:
-            return 0
-        journal = [q for step in (r["step"] for _, r in steps)  # type: ignore[index]
-                   for q in self.store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o "
-                                             f"FILTER(?s = {step} || ?o = {step}) }} }}")]  # type: ignore[union-attr]
-        for _, row in reversed(steps):
+            f"SELECT ?journal ?step ?order ?removed ?added ?entry WHERE {{ GRAPH {self.graph} {{ "
+            f"?journal {term('step')} ?step . ?step {term('order')} ?order ; {term('removedQuads')} ?removed ; "
+            f"{term('addedQuads')} ?added OPTIONAL {{ ?entry {term('journal')} ?journal }} }} }}")
+        rows = sorted(answer, key=lambda r: int(r["order"].value))  # type: ignore[arg-type, index, union-attr]
+        undone = [r for r in rows if r["entry"] is None]  # type: ignore[index]
+        for row in reversed(undone):
             removed, added = row["removed"].value, row["added"].value  # type: ignore[index, union-attr]
             self.store.apply(_parse(added), _parse(removed))
-        self.store.apply([ox.Quad(t.subject, t.predicate, t.object, self.graph) for t in journal], [])
-        return len(steps)
+        journal: list[ox.Quad] = []
+        for row in rows:
+            step, journal_iri = row["step"], row["journal"]  # type: ignore[index]
+            journal += [ox.Quad(journal_iri, term("step"), step, self.graph),  # type: ignore[arg-type]
+                        ox.Quad(step, term("order"), row["order"], self.graph),  # type: ignore[arg-type, index]
+                        ox.Quad(step, term("removedQuads"), row["removed"], self.graph),  # type: ignore[arg-type, index]
+                        ox.Quad(step, term("addedQuads"), row["added"], self.graph)]  # type: ignore[arg-type, index]
+        self.store.apply(journal, [])
+        return len(undone)
 
 
 class JournalingStore:
