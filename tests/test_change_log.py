@@ -6,12 +6,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyoxigraph as ox
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from kg.dataset import KnowledgeGraph
+from kg.dataset import KnowledgeGraph, history
 from kg.dataset.change_log import ChangeNote, noting
-from kg.dataset import history
 from kg.evaluation.update import run_update
 from tests.test_users import FAMILY, LEGACY, TOKENS, bearer, family_graph, make_app
 from tests.conftest import BASE
@@ -22,11 +22,6 @@ UPDATE = "application/sparql-update"
 
 def _update(app: Flask, text: str, token: str) -> int:
     return app.test_client().post("/sparql", data=text, content_type=UPDATE, headers=bearer(token)).status_code
-
-
-def _dump(graph: KnowledgeGraph) -> bytes:
-    """Every quad of the store, sorted: equal dumps are equal stores."""
-    return b"\n".join(sorted(graph.store._store.dump(format=ox.RdfFormat.N_QUADS).splitlines()))  # type: ignore[attr-defined]
 
 
 def test_every_write_route_logs_its_writer_request_and_exact_triples(tmp_path: Path) -> None:
@@ -98,6 +93,11 @@ def test_revert_needs_the_admin_role_and_lists_conflicting_later_changes(tmp_pat
     assert sorted(graph.store.dump_ntriples(graph.layout.asserted).splitlines()) == before
 
 
+@pytest.fixture(scope="module")
+def graph() -> KnowledgeGraph:
+    return family_graph(Settings(base_uri=BASE))
+
+
 TRIPLES = [f'<{FAMILY}{s}> <{FAMILY}{p}> {o} .' for s in ("a", "b") for p in ("hasChild", "q")
            for o in (f"<{FAMILY}c>", '"x"', "_:n")]
 
@@ -122,14 +122,6 @@ def test_revert_restores_the_exact_prior_state(graph: KnowledgeGraph, history_op
     after = graph.store.dump_ntriples(graph.layout.asserted), graph.store.dump_ntriples(graph.layout.closure("owlrl"))
     assert sorted(after[0].splitlines()) == sorted(before[0].splitlines())
     assert sorted(after[1].splitlines()) == sorted(before[1].splitlines())
-
-
-import pytest  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def graph() -> KnowledgeGraph:
-    return family_graph(Settings(base_uri=BASE))
 
 
 def test_the_steps_of_a_change_a_killed_process_left_are_undone_on_opening(tmp_path: Path) -> None:
@@ -205,3 +197,21 @@ def test_a_committed_journal_left_behind_is_dropped_and_its_change_kept(tmp_path
     assert graph.ask(f'ASK {{ <{FAMILY}x> <{FAMILY}p> "v" }}') and len(history.entries(graph)) == 1
     assert "ontology#step>" not in graph.store.dump_ntriples(graph.layout.changes)
     graph.store.close()
+
+
+def test_a_write_failing_after_its_commit_leaves_neither_the_change_nor_its_entry(tmp_path: Path) -> None:
+    graph = family_graph(Settings(base_uri=BASE))
+    before = sorted(graph.store.dump_ntriples(graph.layout.asserted).splitlines())
+
+    def failing(_delta: object) -> None:
+        raise OSError("disk full")
+
+    unsubscribe = graph.subscribe(failing)
+    try:
+        with noting(ChangeNote(writer="test")) as note, pytest.raises(OSError):
+            run_update(graph, f'INSERT DATA {{ <{FAMILY}x> <{FAMILY}p> "v" }}')
+    finally:
+        unsubscribe()
+    assert note.number is None and history.entries(graph) == []
+    assert sorted(graph.store.dump_ntriples(graph.layout.asserted).splitlines()) == before
+    assert graph.store.dump_ntriples(graph.layout.changes) == ""

@@ -3,8 +3,6 @@ check equals a full validation on random changes."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox

@@ -98,6 +98,8 @@ class Journal:
         self._log = log
         self.iri = ox.NamedNode(f"{log.pending.value}/{uuid.uuid4().hex}")
         self._quads: list[ox.Quad] = []
+        self._entry: list[ox.Quad] = []
+        self._committed: list[ox.Quad] = []
         self._steps = 0
         self.paused = False
         """True while the steps are being undone (an undo need not be journaled: undoing twice is harmless)."""
@@ -138,9 +140,18 @@ class Journal:
         entry = self._log.entry_quads(number, note, self.started, _now(), removed, added)
         entry.append(ox.Quad(self._log.entry_iri(number), self._log.term("journal"), self.iri, self._log.graph))
         self._log.store.add(entry)
+        self._entry, self._committed = entry, list(self._quads)
         self.discard()  # a process killed before this leaves a committed journal: dropped on opening
         note.number = number
         return entry
+
+    def abandon(self) -> None:
+        """The transaction fails after its commit (a flush failed): take the entry back and journal the steps
+        again, in one store transaction, so that they can be undone (and would be, on opening)."""
+        if self._entry:
+            self._log.store.apply(self._entry, self._committed)
+            self._quads, self._entry = self._committed, []
+            current_note().number = None
 
 
 class ChangeLog:

@@ -117,6 +117,7 @@ class KnowledgeGraph:
                 for listener in self._listeners:
                     listener(change.delta)
             except BaseException:
+                journal.abandon()
                 journal.paused = True
                 change.undo()
                 journal.discard()

@@ -20,6 +20,7 @@ from kg.sparql.errors import HttpError
 from kg.users import ADMIN
 from kg.web import current_graph
 from kg.web.auth import require_write_token
+from kg.web.errors import render_error
 
 blueprint = Blueprint("changes", __name__)
 
@@ -53,8 +54,6 @@ REPORT_TYPES = ("text/turtle", "application/ld+json", "application/problem+json"
 @blueprint.app_errorhandler(ShaclRefusal)
 def refused(error: ShaclRefusal) -> Response:
     """422 with the SHACL validation report: Turtle (the default) or JSON-LD, or problem details for JSON clients."""
-    from kg.web.errors import render_error
-
     best = request.accept_mimetypes.best_match(REPORT_TYPES, default="text/turtle")
     if best in ("application/problem+json", "application/json") and request.accept_mimetypes.best != "*/*":
         return render_error(error)
