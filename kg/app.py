@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import rdflib
 from flask import Flask, Response, abort, g, request
 
 from kg.evaluation import Evaluator, InProcessEvaluator
@@ -25,13 +26,15 @@ def create_app(
     """
     from kg.canned.catalogue import Catalogue
     from kg.settings import load_settings
-    from kg.web import auth, canned, errors, explain, graph_store, inconsistencies, linked_data, query_page, security, sparql
+    from kg.web import (auth, canned, changes, errors, explain, graph_store, inconsistencies, linked_data, query_page,
+                        security, sparql)
 
     settings = settings or load_settings()
     if graph is None:
         graph = open_dataset(settings)
         for mode in ("rdfs", "owlrl"):
             graph.ensure_reasoned(mode)
+    guard_writes(graph, settings)
     app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg.settings"] = settings
@@ -47,6 +50,7 @@ def create_app(
     app.register_blueprint(explain.blueprint)
     app.register_blueprint(graph_store.blueprint)
     app.register_blueprint(inconsistencies.blueprint)
+    app.register_blueprint(changes.blueprint)
     _log_requests(app)
     _serve_under(app, settings.base_path)
     auth.install(app)
@@ -77,6 +81,22 @@ class PathPrefix:
             else:
                 environ[OUTSIDE_PREFIX] = True
         return self.app(environ, start_response)
+
+
+def guard_writes(graph: KnowledgeGraph, settings: Settings) -> None:
+    """Check every write of ``graph`` against the shipped SHACL shapes as ``KG_SHACL`` says (once per graph)."""
+    from kg.dataset.shacl_guard import ShaclGuard, install_guard
+    from kg.sources import shapes_source
+    from kg.terms import triple_to_rdflib
+
+    graph.checks[:] = [check for check in graph.checks if not isinstance(check, ShaclGuard)]
+    source = shapes_source()
+    if settings.shacl == "off" or not source.path.is_file():
+        return
+    shapes = rdflib.Graph()
+    for quad in source.quads(settings.base_uri):
+        shapes.add(triple_to_rdflib(quad.triple))
+    install_guard(graph, shapes, settings.shacl)
 
 
 def _serve_under(app: Flask, base_path: str) -> None:

@@ -285,6 +285,42 @@ def load(ctx: click.Context, files: tuple[Path, ...], data: tuple[Path, ...], sh
                f"{added:,} new asserted triples ({report.asserted_after:,} in all) in {report.seconds:.2f} s")
 
 
+@main.command()
+@store_option
+@data_option
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Entries to list, newest first.")
+@click.option("--show", type=int, help="Show entry N with its diff.")
+@click.option("--revert", type=int, help="Apply entry N's inverse as a new change (by the OS user).")
+@click.option("--force", is_flag=True, help="Revert even if later changes touched the same triples.")
+@click.pass_context
+def history(ctx: click.Context, data: tuple[Path, ...], limit: int, show: int | None, revert: int | None,
+            force: bool) -> None:
+    """The change log: who changed what, when (--show N: one entry's diff; --revert N: undo it as a new change)."""
+    import getpass
+
+    from kg.dataset import history as log
+    from kg.sparql.errors import HttpError
+
+    graph = _open(_settings(ctx), data, _verbose_progress(ctx))
+    try:
+        if revert is not None:
+            note = log.revert(graph, revert, getpass.getuser(), force=force)
+            click.echo(f"reverted change {revert} as change {note.number}")
+            return
+        entries = [log.entry(graph, show).summary] if show is not None else log.entries(graph, limit)
+    except HttpError as error:
+        raise click.ClickException(error.message) from None
+    for e in entries:
+        click.echo(f"{e.number:>5}  {e.ended}  {e.writer:<16} {e.operation:<11} +{e.loaded or e.added} -{e.removed}  "
+                   f"{e.request.splitlines()[0][:60] if e.request else ''}")
+    if show is not None:
+        detail = log.entry(graph, show)
+        for sign, quads in (("-", detail.removed), ("+", detail.added)):
+            for q in quads:
+                click.echo(f"  {sign} {q.subject} {q.predicate} {q.object} <{q.graph_name.value}>")
+
+
 main.add_command(canned_queries)
 
 

@@ -30,6 +30,8 @@ REASONING_MODES = ("none", "rdfs", "owlrl")
 """Entailments a query may see (``KG_DEFAULT_REASONING``, ``reasoning=``)."""
 REASONERS = ("fast", "owlrl")
 """Closure engines (``KG_REASONER``): :data:`kg.reasoning.ENGINES` registers one under each of these names."""
+SHACL_MODES = ("enforce", "report", "off")
+"""What ``KG_SHACL`` accepts: refuse writes that violate the shapes, report them, or do not check."""
 STORE_FORMS = "memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL]"
 """The accepted forms of ``KG_STORE``."""
 
@@ -164,6 +166,9 @@ class Settings:
     """Where queries saved through the API are kept (``KG_QUERIES_DIR``)."""
     data_files: tuple[Path, ...] = ()
     """RDF files to serve instead of the shipped ontology and data (``KG_DATA``, os.pathsep-separated)."""
+    shacl: str = "enforce"
+    """Writes checked against ``ontology/shapes.ttl`` when it exists (``KG_SHACL``): ``enforce`` refuses (422) a
+    change whose result violates a shape, ``report`` applies it and answers the report, ``off`` does not check."""
 
     def __post_init__(self) -> None:
         for name, kind in _field_types().items():
@@ -197,6 +202,8 @@ class Settings:
             raise _rejected("default_reasoning", self.default_reasoning)
         if self.reasoner not in REASONERS:
             raise _rejected("reasoner", self.reasoner)
+        if self.shacl not in SHACL_MODES:
+            raise _rejected("shacl", self.shacl)
         if not _is_host(self.host):
             raise _rejected("host", self.host)
         if self.queries_dir.exists() and not self.queries_dir.is_dir():
@@ -235,6 +242,7 @@ _ACCEPTED: dict[str, str] = {
     "port": "a port number from 1 to 65535",
     "default_reasoning": "one of " + ", ".join(REASONING_MODES),
     "reasoner": "one of " + ", ".join(REASONERS),
+    "shacl": "one of " + ", ".join(SHACL_MODES),
     "host": "a host name or IP address to listen on, e.g. 127.0.0.1, 0.0.0.0, localhost or [::1]",
     "queries_dir": "a directory (created when a query is first saved)",
     "data_files": f"existing RDF files, separated by {os.pathsep!r}",

@@ -46,6 +46,7 @@ REJECTED: list[tuple[str, list[str], dict[str, str], list[str]]] = [
     ("default_reasoning", ["query", "ASK {}"], {"KG_DEFAULT_REASONING": "owl"}, ["KG_DEFAULT_REASONING", "none, rdfs, owlrl"]),
     ("reasoner", ["--reasoner", "nope", "reason"], {}, ["'--reasoner'", "KG_REASONER", "'nope'", "fast, owlrl"]),
     ("reasoner", ["queries", "list"], {"KG_REASONER": "nope"}, ["KG_REASONER", "fast, owlrl"]),
+    ("shacl", ["queries", "list"], {"KG_SHACL": "strict"}, ["KG_SHACL", "enforce, report, off"]),
     ("host", ["serve", "--host", "::1"], {}, ["'--host'", "KG_HOST", "[::1]"]),
     ("host", ["serve"], {"KG_HOST": "0.0.0.0:80"}, ["KG_HOST", "host name or IP address"]),
     ("port", ["serve", "--port", "0"], {}, ["'--port'", "KG_PORT", "1 to 65535"]),

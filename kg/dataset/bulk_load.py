@@ -7,6 +7,7 @@ progress bar on stderr follows both passes; the closures are recomputed once at 
 
 from __future__ import annotations
 
+import getpass
 import gzip
 import io
 import sys
@@ -20,6 +21,7 @@ from typing import IO
 import pyoxigraph as ox
 from tqdm import tqdm
 
+from kg.dataset.change_log import ChangeNote
 from kg.dataset.graph import KnowledgeGraph
 from kg.dataset.source_graphs import assert_source_graphs
 from kg.reasoning import ENTAILING_MODES
@@ -70,10 +72,23 @@ def load_files(graph: KnowledgeGraph, paths: Sequence[Path], progress: Progress,
     store.optimize()
     graph.record.add_loaded(stamps)
     after = store.count(asserted)
+    graph.change_log.record(ChangeNote(
+        writer=_os_user(), operation="load",
+        request="; ".join(f"{source.path.name} ({source.path.stat().st_size:,} bytes)" for source in sources),
+        extra={"loadedTriples": str(after - before)},
+    ))
     progress(f"loaded {after - before:,} new asserted triples ({after:,} in all)")
     for mode in ENTAILING_MODES:
         graph.reason(mode, progress)
     return LoadReport(len(sources), read, before, after, time.perf_counter() - started)
+
+
+def _os_user() -> str:
+    """Who runs ``kg load``: the operating system's user, else ``kg load``."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "kg load"
 
 
 def _check(source: RdfSource, base_iri: str, show_bar: bool) -> int:

@@ -19,6 +19,7 @@ import rdflib
 from rdflib.term import Node
 
 from kg import reasoning
+from kg.dataset.change_log import ChangeLog, JournalingStore
 from kg.dataset.changes import GraphChange, StoreDelta
 from kg.dataset.closures import Closures, Progress, ReasoningReport
 from kg.dataset.layout import DatasetLayout
@@ -52,6 +53,9 @@ class KnowledgeGraph:
         self.record = DatasetRecord(store, settings.base_uri, settings.reasoner)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[StoreDelta], None]] = []
+        self.change_log = ChangeLog(store, self.layout, self.namespaces)
+        self.checks: list[Callable[[Mapping[ox.Quad, None], Mapping[ox.Quad, None]], None]] = []
+        """Called before a change commits with its (removed, added) quads, closures included: raising refuses it."""
         self._named_graphs: list[str] | None = None
         self.generation = 0
         """Grows by one with every committed change (see :meth:`changing`)."""
@@ -82,22 +86,29 @@ class KnowledgeGraph:
         """A transaction on the asserted data: each ``change.apply(inserted, deleted)`` is seen by the next.
 
         Writers are serialized by the graph's lock, held throughout.  On a clean
-        exit the closures are brought up to date once, :attr:`generation` grows and every
-        subscriber gets the exact :class:`StoreDelta`; on an exception every step is undone.
+        exit the closures are brought up to date once, every check of :attr:`checks` may refuse the
+        change, its change log entry is written, :attr:`generation` grows and every subscriber gets
+        the exact :class:`StoreDelta` (the entry's quads included); on an exception every step is undone.
         """
         with self._lock:
-            change = GraphChange(self.store, self.layout, self.namespaces, self.generation, self.forget_graph_names)
+            journal = self.change_log.journal()
+            store: Store = JournalingStore(self.store, journal)  # type: ignore[assignment]
+            change = GraphChange(store, self.layout, self.namespaces, self.generation, self.forget_graph_names)
             stale: list[str] = []
             try:
                 yield change
                 self.forget_graph_names()
                 removed, added = change.net()
                 if not removed and not added:
+                    journal.discard()
                     if change.has_steps:
                         self.flush()
                     return
                 stale = self.closures.begin_change()
                 change.bring_closures(self.closures, stale, removed, added)
+                for check in self.checks:
+                    check(removed, added)
+                added.update(dict.fromkeys(journal.commit(removed, added)))
                 self.record.count_update()
                 self.flush()  # durable before anyone is told (the HTTP answer comes after)
                 self.generation += 1
@@ -106,7 +117,10 @@ class KnowledgeGraph:
                 for listener in self._listeners:
                     listener(change.delta)
             except BaseException:
+                journal.abandon()
+                journal.paused = True
                 change.undo()
+                journal.discard()
                 self.forget_graph_names()
                 for mode in stale:
                     self.closures.compute(mode, _quiet)

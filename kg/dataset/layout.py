@@ -6,6 +6,7 @@ Graph IRIs are under ``<base>graph/``:
   graphs, :mod:`kg.dataset.source_graphs`);
 * ``inferred`` — what the OWL 2 RL closure adds (``reasoning=owlrl``);
 * ``inferred-rdfs`` — what the RDFS closure adds (``reasoning=rdfs``);
+* ``changes`` — the change log (:mod:`kg.dataset.change_log`), never reasoned over;
 * every other graph is a named graph of the data, under its own name.
 
 A query's default graph is ``asserted`` plus the closure graph of its mode;
@@ -24,6 +25,7 @@ from kg.namespaces import ProjectNamespaces
 #: The local name of each entailing mode's closure graph.
 CLOSURE_GRAPH_NAMES = {"owlrl": "inferred", "rdfs": "inferred-rdfs"}
 ASSERTED_NAME = "asserted"
+CHANGES_NAME = "changes"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class DatasetLayout:
     """The graph that holds the default graph's asserted triples."""
     closures: dict[str, str]
     """Entailing mode → the graph holding what its closure adds."""
+    changes: str = ""
+    """The change log's graph."""
 
     @classmethod
     def under(cls, base_uri: str) -> DatasetLayout:
@@ -42,6 +46,7 @@ class DatasetLayout:
         return cls(
             namespaces.graph(ASSERTED_NAME),
             {mode: namespaces.graph(name) for mode, name in CLOSURE_GRAPH_NAMES.items()},
+            namespaces.graph(CHANGES_NAME),
         )
 
     def closure(self, mode: str) -> str:
@@ -55,8 +60,8 @@ class DatasetLayout:
 
     @property
     def bookkeeping_graphs(self) -> frozenset[str]:
-        """The graphs that are not named graphs of the data: ``asserted`` and the closures."""
-        return self.closure_graphs | {self.asserted}
+        """The graphs that are not named graphs of the data: ``asserted``, the closures and the change log."""
+        return self.closure_graphs | {self.asserted, self.changes}
 
     def default_graph(self, mode: str) -> list[str]:
         """The graphs whose union is the default graph under ``mode``."""

@@ -71,6 +71,10 @@ def _open(graph: KnowledgeGraph, sources: Sequence[RdfSource], progress: Progres
             f"{store.describe()} was built for KG_BASE_URI={recorded.base_iri}, not {graph.settings.base_uri}: "
             f"every IRI in it is minted under its base; set KG_BASE_URI={recorded.base_iri} or name another store"
         )
+    undone = graph.change_log.recover()
+    if undone:
+        progress(f"{store.describe()}: undid the {undone} step{'s' if undone != 1 else ''} of a change the last process "
+                 "did not finish (it was never acknowledged, nor logged)")
     changes = _differences(recorded.sources, sources)
     if changes:
         keeps = _unrebuildable(recorded)

@@ -75,7 +75,9 @@ def new_graph_iri(graph: KnowledgeGraph) -> str:
 
 
 def check_writable(graph: KnowledgeGraph, iri: str | None) -> None:
-    """Refuse (403) a write to a closure graph."""
+    """Refuse (403) a write to a closure graph or the change log."""
+    if iri == graph.layout.changes:
+        raise HttpError(f"the graph <{iri}> is the change log: it is written by the server only", 403)
     if iri in graph.layout.closure_graphs:
         raise HttpError(f"the graph <{iri}> is computed by the reasoner and cannot be written; change the asserted "
                         "data (the default graph or a named graph) instead", 403)

@@ -25,6 +25,7 @@ from kg.sparql.formats import GRAPH, formats_for, negotiate, write_graph
 from kg.sparql.graph_store import GraphStoreRequest, parse_request, read_graph
 from kg.web import current_graph, current_settings
 from kg.web.auth import require_write_token
+from kg.web.changes import logged, written
 
 blueprint = Blueprint("graph_store", __name__)
 
@@ -44,19 +45,21 @@ def graph_store(_rest: str | None = None) -> Response:
     require_write_token()
     graph = current_graph()
     if operation.method == "DELETE":
-        if store.drop(graph, operation.iri) is None:
-            raise HttpError(f"{operation.label} does not exist (it holds no triples)", 404)
-        return Response(status=204)
+        with logged("graph-store", f"DELETE {operation.label}") as note:
+            if store.drop(graph, operation.iri) is None:
+                raise HttpError(f"{operation.label} does not exist (it holds no triples)", 404)
+        return written("", note, status=204)
     iri = operation.iri if operation.names_a_graph else store.new_graph_iri(graph)
     store.check_writable(graph, iri)  # before reading the body
-    triples = read_graph(request.headers.get("Content-Type"), request.get_data(cache=False),
-                         iri or current_settings().base_uri)
+    body = request.get_data(cache=False)
+    triples = read_graph(request.headers.get("Content-Type"), body, iri or current_settings().base_uri)
     if not operation.names_a_graph and not triples:
         raise HttpError("the body holds no triples: a POST to the store creates a graph from them, and an empty "
                         "graph does not exist", 400)
-    write = store.replace(graph, iri, triples) if operation.method == "PUT" else store.merge(graph, iri, triples)
-    response = Response(write.summary() + "\n", status=201 if write.created else 200,
-                        content_type="text/plain; charset=utf-8")
+    sent = f"{operation.method} <{iri}> ({request.headers.get('Content-Type', 'no type')}, {len(body):,} bytes)"
+    with logged("graph-store", sent) as note:
+        write = store.replace(graph, iri, triples) if operation.method == "PUT" else store.merge(graph, iri, triples)
+    response = written(write.summary(), note, status=201 if write.created else 200)
     if write.created and iri is not None:
         response.headers["Location"] = iri
     return response

@@ -20,6 +20,7 @@ from kg.web.service_description import TRUNCATION_HEADER, describe_service, serv
 from kg.web import current_evaluator, current_graph, current_settings
 from kg.web.answers import answer
 from kg.web.auth import require_write_token
+from kg.web.changes import logged, written
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -71,9 +72,10 @@ def _query(operation: QueryRequest) -> Response:
 
 def _update(operation: UpdateRequest) -> Response:
     require_write_token()
-    report = run_update(current_graph(), operation.text, operation.using_graph_uris, operation.using_named_graph_uris,
-                        evaluator=current_evaluator())
-    return Response(report.summary() + "\n", content_type="text/plain; charset=utf-8")
+    with logged("update", operation.text) as note:
+        report = run_update(current_graph(), operation.text, operation.using_graph_uris,
+                            operation.using_named_graph_uris, evaluator=current_evaluator())
+    return written(report.summary(), note)
 
 
 def _describe(operation: DescriptionRequest) -> Response:
