@@ -126,8 +126,10 @@ def test_updates_land_on_the_server_in_named_graphs_with_their_closure(
 ) -> None:
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
     newcomer = f"<{BASE}id/person/test-newcomer>"
-    insert = f"INSERT DATA {{ {newcomer} a kg:Person ; rdfs:label 'Newcomer'@en ; kg:memberOf organization:cnipa }}"
-    assert remote_client.post("/sparql", data=insert, headers=auth).status_code == 200
+    insert = (f"INSERT DATA {{ {newcomer} a kg:Person ; rdfs:label 'Newcomer'@en ; kg:name 'Newcomer'@en ; "
+              "kg:affiliatedWith organization:cnipa }")  # meets the shapes (KG_SHACL=enforce by default)
+    inserted = remote_client.post("/sparql", data=insert, headers=auth)
+    assert inserted.status_code == 200, inserted.get_data(as_text=True)
 
     def on_virtuoso(graph: str) -> bool:
         query = f"ASK {{ GRAPH <{BASE}graph/{graph}> {{ {newcomer} ?p ?o }} }}"

@@ -127,6 +127,12 @@ class KnowledgeGraph:
                 self.flush()
                 raise
 
+    @contextmanager
+    def serialized(self) -> Iterator[None]:
+        """Hold the writers' lock: no change commits meanwhile (:meth:`changing` may be entered inside)."""
+        with self._lock:
+            yield
+
     def subscribe(self, listener: Callable[[StoreDelta], None]) -> Callable[[], None]:
         """Call ``listener`` with the delta of every committed change (under the graph's lock); returns the unsubscriber."""
         self._listeners.append(listener)

@@ -122,7 +122,7 @@ class RevertConflict(HttpError):
 
 def revert(graph: KnowledgeGraph, number: int, writer: str, *, force: bool = False) -> ChangeNote:
     """Apply the inverse of entry ``number`` as a new change by ``writer``; its note (``number``: the new entry's)."""
-    with graph._lock:  # no change may slip in between the check and the revert
+    with graph.serialized():  # no change may slip in between the check and the revert
         detail = entry(graph, number)
         if detail.summary.operation == "load":
             raise HttpError(f"change {number} is a bulk load (`kg load`): its triples are not in the log, so it cannot "

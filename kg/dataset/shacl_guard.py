@@ -30,6 +30,7 @@ from kg.dataset.change_log import current_note
 from kg.dataset.graph import KnowledgeGraph
 from kg.settings import SHACL_MODES as SETTINGS_SHACL_MODES
 from kg.sparql.errors import HttpError
+from kg.store.oxigraph import OxigraphStore
 from kg.terms import to_rdflib, triple_to_rdflib
 
 SHACL_MODES = SETTINGS_SHACL_MODES
@@ -191,7 +192,7 @@ class ShaclGuard:
     def check(self, changed: Iterable[ox.Quad]) -> ShaclReport:
         """Validate the nodes ``changed`` quads can affect, over their neighbourhood (the store holds the result)."""
         triples = [q.triple for q in changed if q.graph_name in self._default]
-        if not self.index.local or getattr(self.graph.store, "_store", None) is None:
+        if not self.index.local or not isinstance(self.graph.store, OxigraphStore):
             return self.full()  # paths other than predicates, or a remote store: validate everything
         affected = {node for node in self.affected(triples) if self.targeted(node)}
         if not affected:
@@ -277,7 +278,8 @@ class ShaclGuard:
         return ShaclReport(results, keep)
 
     def _quads(self, subject: object, obj: object, predicate: ox.NamedNode | None = None) -> list[ox.Quad]:
-        store = self.graph.store._store  # type: ignore[attr-defined]
+        store = self.graph.store
+        assert isinstance(store, OxigraphStore)  # check() validates everything on other stores
         return [q for name in self._default for q in store.quads_for_pattern(subject, predicate, obj, name)]
 
 

@@ -55,6 +55,10 @@ class OxigraphStore:
         for quad in quads:
             self._store.remove(quad)
 
+    def quads_for_pattern(self, subject: object, predicate: object, obj: object, graph: object) -> Iterator[ox.Quad]:
+        """The stored quads matching a pattern (``None`` matches anything), straight from the engine's indexes."""
+        return self._store.quads_for_pattern(subject, predicate, obj, graph)  # type: ignore[arg-type]
+
     def as_stored(self, quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         """``quads`` as this engine keeps them: typed literals by value (``"01"^^xsd:integer`` comes back as ``"1"``,
         ``xsd:nonNegativeInteger`` as ``xsd:integer``), so that what the reasoner is told matches what is stored."""
