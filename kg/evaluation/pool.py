@@ -12,8 +12,9 @@ processes, each holding an in-memory replica of the whole dataset:
   with the template's replica; each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
   after an update's 2xx misses it;
-* a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``) gets a 503 and its worker is killed
-  (SIGKILL: it stops using CPU at once) and replaced in the background;
+* a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``, counted once its worker has caught up and
+  starts evaluating it) gets a 503 and its worker is killed (SIGKILL: it stops using CPU at once) and replaced in
+  the background; waiting for a worker is bounded apart (``KG_QUEUE_TIMEOUT``: 503 "busy");
   a worker that dies on a query (engine crash) is replaced the same way;
 * a query is checked against the endpoint's limits (:mod:`kg.sparql.safety`)
   before it is sent, so a refused one never reaches a worker.
@@ -22,8 +23,8 @@ Short queries keep being answered while long ones run:
 
 * the pool starts with ``KG_WORKERS`` workers and, as they get busy, starts
   more in the background so that :data:`SPARE_WORKERS` stay idle, up to
-  ``KG_MAX_WORKERS`` (workers idle for a minute beyond ``KG_WORKERS`` are
-  stopped): a query does not wait behind long ones;
+  ``KG_MAX_WORKERS`` while ``MemAvailable`` stays above ``KG_MIN_FREE_MEMORY_MB`` (workers idle for a minute
+  beyond ``KG_WORKERS`` are stopped): a query does not wait behind long ones;
 * a query still running after :data:`DEMOTE_AFTER` seconds has its worker moved to
   the idle scheduling class (``SCHED_IDLE``): it only gets the CPU that short
   queries and the HTTP server leave, until it ends (its worker is then
@@ -48,8 +49,8 @@ from multiprocessing.reduction import send_handle
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
-    SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, crash_message, demote, promote, readable,
-    remove_stale_snapshots, write_snapshot,
+    SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message,
+    demote, promote, readable, remove_stale_snapshots, start_template, write_snapshot,
 )
 from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.reasoning import ENTAILING_MODES
@@ -95,6 +96,7 @@ class WorkerPool:
         self._starting = 0  # workers being started in the background
         self._retry_delay = 0.5  # seconds before starting a worker again after a failure
         self._next_trim = 0.0
+        self._memory_warned = -60.0
         self._log: list[Change] = []
         self._closed = False
         for mode in ENTAILING_MODES:
@@ -111,8 +113,8 @@ class WorkerPool:
     # -- evaluation ---------------------------------------------------------
 
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
-        """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if
-        every worker stays busy).
+        """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds, counted from when the
+        worker starts evaluating it (503 past it); 503 "busy" if no worker is free within ``KG_QUEUE_TIMEOUT``.
 
         A query past a limit, or using what the endpoint refuses, is answered here and never reaches a worker.
         ``uncommitted`` changes (an update's earlier operations) are replayed on the worker before the job, and the
@@ -124,22 +126,20 @@ class WorkerPool:
             return Outcome(error.status, message=error.message, line=error.line, column=error.column)
         timeout = self._settings.query_timeout if job.time_limit is None else job.time_limit
         limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
-        worker = self._acquire(timeout)
+        queue_timeout = self._settings.queue_timeout
+        worker = self._acquire(queue_timeout)
         if worker is None:
-            return Outcome(
-                UNAVAILABLE,
-                message=f"all {self.alive()} query workers (KG_MAX_WORKERS={self.max_size}) stayed busy for {timeout:g} s "
-                f"({limit}); try again shortly",
-            )
+            return self._busy(queue_timeout)
         with self._lock:
             pending, worker.pending = worker.pending, []
         tentative = uncommitted if uncommitted is not None and (uncommitted.removed or uncommitted.added) else None
+        if tentative is not None:
+            pending.append(Change(tentative.generation, worker_module.encode_quads(tentative.removed),
+                                  worker_module.encode_quads(tentative.added)))
         try:
-            for change in pending:
-                worker.connection.send(("delta", change.generation, change.removed, change.added))
-            if tentative is not None:
-                worker.connection.send(("delta", tentative.generation, worker_module.encode_quads(tentative.removed),
-                                        worker_module.encode_quads(tentative.added)))
+            if not catch_up(worker, pending, queue_timeout):  # not charged to the time limit
+                self._retire(worker, f"did not replay committed changes within {queue_timeout:g} s")
+                return self._busy(queue_timeout)
             worker.connection.send(("job", job))
             answered = readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
@@ -147,10 +147,8 @@ class WorkerPool:
                 answered = readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
-                return Outcome(
-                    UNAVAILABLE,
-                    message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped",
-                )
+                return Outcome(UNAVAILABLE,
+                               message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped")
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
             code = self._retire(worker, "died while evaluating a query", dead=True)
@@ -166,6 +164,10 @@ class WorkerPool:
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
         """The rows of the SELECT ``job``, answered by a worker as SPARQL JSON (the bytes cross the pipe anyway)."""
         return solutions_of(self.evaluate(replace(job, solutions_format="json", graph_format=None), uncommitted))
+
+    def _busy(self, waited: float) -> Outcome:
+        return Outcome(UNAVAILABLE, message=f"the server is busy: all {self.alive()} query workers stayed busy for "
+                       f"{waited:g} s (KG_QUEUE_TIMEOUT; KG_MAX_WORKERS={self.max_size}); try again shortly")
 
     def alive(self) -> int:
         """Workers currently running (idle or busy)."""
@@ -220,10 +222,21 @@ class WorkerPool:
         :data:`SPARE_WORKERS` idle or starting beyond the evaluations waiting, within ``KG_MAX_WORKERS``."""
         while not self._closed and len(self._workers) + self._starting < self.max_size and (
             len(self._workers) + self._starting < self.size
-            or len(self._idle) + self._starting < SPARE_WORKERS + self._waiting
+            or len(self._idle) + self._starting < SPARE_WORKERS + self._waiting and self._memory_allows_more()
         ):
             self._starting += 1
             threading.Thread(target=self._grow, daemon=True).start()
+
+    def _memory_allows_more(self) -> bool:
+        """False (logged, at most once a minute) while ``MemAvailable`` is below ``KG_MIN_FREE_MEMORY_MB``."""
+        available = available_memory_mb()
+        if available is None or available >= self._settings.min_free_memory_mb:
+            return True
+        if time.monotonic() >= self._memory_warned + 60:
+            self._memory_warned = time.monotonic()
+            logger.warning("not starting more query workers: %.0f MB available, below KG_MIN_FREE_MEMORY_MB=%d",
+                           available, self._settings.min_free_memory_mb)
+        return False
 
     def _grow(self) -> None:
         """Start one worker (it joins the idle ones); after a failure, wait a growing delay before the next try."""
@@ -368,24 +381,7 @@ class WorkerPool:
     def _start_template(self) -> Template:
         """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
         snapshot = self._fresh_snapshot()
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(
-            target=worker_module.template,
-            args=(theirs, self._settings, snapshot.path, ENTAILING_MODES, snapshot.generation),
-            name="kg-query-worker-template",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
-        try:
-            ready = ours.poll(STARTUP_TIMEOUT) and ours.recv()
-        except (EOFError, OSError):
-            ready = None
-        if not ready:
-            process.kill()
-            ours.close()
-            raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
-        template = Template(process, ours, snapshot.generation)
+        template = start_template(self._context, self._settings, snapshot, ENTAILING_MODES, STARTUP_TIMEOUT)
         with self._lock:  # from here on, _publish queues every change for it
             template.pending = [c for c in self._log if c.generation > snapshot.generation]
             self._template = template

@@ -18,6 +18,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.evaluation import worker as worker_module
+from kg.settings import Settings
 from kg.store import Store
 
 #: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
@@ -126,6 +128,54 @@ def promote(worker: WorkerHandle) -> bool:
         return False
     worker.demoted = False
     return True
+
+
+def catch_up(worker: WorkerHandle, changes: list[Change], timeout: float) -> bool:
+    """Have ``worker`` replay ``changes`` and wait until it has (False if it took longer than ``timeout`` seconds).
+
+    A worker that died meanwhile makes the pipe readable: the next ``recv`` raises ``EOFError``.
+    """
+    if not changes:
+        return True
+    for change in changes:
+        worker.connection.send(("delta", change.generation, change.removed, change.added))
+    worker.connection.send(("sync",))
+    if not readable(worker.connection, timeout):
+        return False
+    worker.connection.recv()
+    return True
+
+
+def available_memory_mb() -> float | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in megabytes (None where the system does not say)."""
+    try:
+        with open("/proc/meminfo", "rb") as meminfo:
+            for line in meminfo:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def start_template(context: Any, settings: Settings, snapshot: Snapshot, reasoned: tuple[str, ...],
+                   timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot``, whose closures
+    of ``reasoned`` modes are current, and wait until it has loaded it."""
+    ours, theirs = context.Pipe()
+    process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
+                              args=(theirs, settings, snapshot.path, reasoned, snapshot.generation))
+    process.start()
+    theirs.close()
+    try:
+        ready = ours.poll(timeout) and ours.recv()
+    except (EOFError, OSError):
+        ready = None
+    if not ready:
+        process.kill()
+        ours.close()
+        raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
+    return Template(process, ours, snapshot.generation)
 
 
 def write_snapshot(store: Store, directory: Path, generation: int) -> Snapshot:

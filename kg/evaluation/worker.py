@@ -17,6 +17,7 @@ Messages from the pool to the template (its control pipe):
 Messages from the pool to a worker:
 
 * ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
+* ``("sync",)`` — answer ``("synced",)`` (every change sent before it has been replayed);
 * ``("job", QueryJob)`` — answer with an :class:`~kg.evaluation.job.Outcome`;
 * ``("stop",)`` — exit.
 
@@ -119,6 +120,8 @@ def _answer(connection: Connection, graph: KnowledgeGraph, settings: Settings) -
             return
         if message[0] == "delta":
             _apply(graph, message)
+        elif message[0] == "sync":
+            connection.send(("synced",))
         elif message[0] == "job":
             try:
                 outcome = run_job(graph, message[1], settings.max_result_rows)
