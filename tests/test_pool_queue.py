@@ -1,11 +1,14 @@
 """The worker pool's bounds: the time limit counts evaluation only, waiting for a worker has its own bound
-(``KG_QUEUE_TIMEOUT``, answered 503 "busy"), and the pool grows only while memory allows."""
+(``KG_QUEUE_TIMEOUT``, answered 503 "busy"), the pool grows only while memory allows, and a mode's closure is
+computed when a query first asks for it."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pyoxigraph as ox
 import pytest
 
 from kg.evaluation import pool as pool_module
@@ -20,6 +23,7 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 """Slow but bounded: four copies of the family data joined (1.3 million rows counted, a fraction of a second)."""
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
 LIGHT = "ASK { ?s ?p ?o }"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def one_worker_pool(**settings: object) -> WorkerPool:
@@ -101,5 +105,32 @@ def test_the_pool_grows_no_further_while_memory_is_short(monkeypatch: pytest.Mon
         while pool.alive() < 3 and time.monotonic() < deadline:  # spares started beyond KG_WORKERS
             time.sleep(0.05)
         assert pool.alive() >= 3
+    finally:
+        pool.close()
+
+
+def count_of(outcome_body: bytes) -> int:
+    return int(json.loads(outcome_body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_closure_is_computed_when_a_query_first_asks_for_it_and_reaches_every_replica() -> None:
+    settings = Settings(workers=1, max_workers=1, query_timeout=0.3)
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
+    reference = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
+    pool = WorkerPool(graph, settings)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    try:
+        assert graph.closures.current == {"owlrl"}  # the default mode only, at start
+        rdfs = pool.evaluate(QueryJob(count, "rdfs"))
+        assert rdfs.ok and "rdfs" in graph.closures.current
+        assert count_of(rdfs.body) == int(reference.select(count, "rdfs")[0]["n"])
+        triple = ox.Quad(ox.NamedNode("http://example.org/new"), ox.NamedNode(RDF_TYPE),
+                         ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#Class"), ox.DefaultGraph())
+        graph.apply_changes([triple], [])
+        reference.apply_changes([triple], [])
+        expected = int(reference.select(count, "rdfs")[0]["n"])
+        assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
+        assert pool.evaluate(QueryJob(EXPLOSIVE)).status == 503  # its worker killed: a new one is forked
+        assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
     finally:
         pool.close()

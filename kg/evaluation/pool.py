@@ -37,23 +37,20 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from multiprocessing.reduction import send_handle
 
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
-    SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message,
-    demote, promote, readable, remove_stale_snapshots, start_template, write_snapshot,
+    Change, PoolError, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
+    promote, readable, start_template,
 )
+from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
-from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.sparql.errors import QueryError
 from kg.sparql.safety import check_query
@@ -62,8 +59,6 @@ logger = logging.getLogger("kg.evaluation")
 
 #: Seconds a new worker may take to load its snapshot.
 STARTUP_TIMEOUT = 600.0
-#: Re-write the snapshot for a new worker once the changes logged since the last one pass this size.
-RESNAPSHOT_BYTES = 8_000_000
 #: Seconds a query runs at normal CPU priority; past it, its worker yields the CPU to shorter queries.
 DEMOTE_AFTER = 0.05
 #: Seconds a worker beyond ``KG_WORKERS`` may stay idle before it is stopped.
@@ -85,8 +80,6 @@ class WorkerPool:
         self._settings = settings
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload([worker_module.__name__])
-        remove_stale_snapshots()
-        self._directory = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         self._lock = threading.Condition()
         self._spawn_lock = threading.Lock()  # held while talking to the template
         self._template: Template | None = None
@@ -97,20 +90,13 @@ class WorkerPool:
         self._retry_delay = 0.5  # seconds before starting a worker again after a failure
         self._next_trim = 0.0
         self._memory_warned = -60.0
-        self._log: list[Change] = []
         self._closed = False
-        for mode in ENTAILING_MODES:
-            graph.ensure_reasoned(mode)
-        with graph.changing():  # holds the graph's lock: no change slips between snapshot and subscription
-            self._snapshot = self._write_snapshot()
-            self._unsubscribe = graph.subscribe(self._publish)
+        self._replication = Replication(graph, self._lock, self._deliver)
         try:
             self._spawn(self.size)
         except BaseException:
             self.close()
             raise
-
-    # -- evaluation ---------------------------------------------------------
 
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
         """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds, counted from when the
@@ -122,11 +108,14 @@ class WorkerPool:
         """
         try:
             check_query(job.text, self._settings)
+            mode = self._graph.check_mode(job.reasoning)
         except QueryError as error:
             return Outcome(error.status, message=error.message, line=error.line, column=error.column)
         timeout = self._settings.query_timeout if job.time_limit is None else job.time_limit
         limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
         queue_timeout = self._settings.queue_timeout
+        if self._replication.needs_closure(mode):  # computed once, the first time a query asks for it
+            self._replication.reason(mode)
         worker = self._acquire(queue_timeout)
         if worker is None:
             return self._busy(queue_timeout)
@@ -165,7 +154,7 @@ class WorkerPool:
         """The rows of the SELECT ``job``, answered by a worker as SPARQL JSON (the bytes cross the pipe anyway)."""
         return solutions_of(self.evaluate(replace(job, solutions_format="json", graph_format=None), uncommitted))
 
-    def _busy(self, waited: float) -> Outcome:
+    def _busy(self, waited: float) -> Outcome:  # 503 with Retry-After, as every 503 of the pool
         return Outcome(UNAVAILABLE, message=f"the server is busy: all {self.alive()} query workers stayed busy for "
                        f"{waited:g} s (KG_QUEUE_TIMEOUT; KG_MAX_WORKERS={self.max_size}); try again shortly")
 
@@ -184,7 +173,7 @@ class WorkerPool:
             self._workers.clear()
             self._idle.clear()
             self._lock.notify_all()
-        self._unsubscribe()
+        self._replication.close()
         for worker in workers:
             self._kill(worker)
         with self._spawn_lock:
@@ -193,7 +182,6 @@ class WorkerPool:
                 self._template.process.join(5)
                 self._template.control.close()
                 self._template = None
-        shutil.rmtree(self._directory, ignore_errors=True)
 
     def _acquire(self, timeout: float) -> WorkerHandle | None:
         """An idle worker (the pool grows while evaluations wait, up to its maximum), or None after ``timeout``."""
@@ -307,34 +295,12 @@ class WorkerPool:
                 self._drop_template()
                 return None
 
-    # -- replicas -----------------------------------------------------------
-
-    def _publish(self, delta: StoreDelta) -> None:
-        """Queue a committed change for every worker (called under the graph's lock)."""
-        change = Change(delta.generation, worker_module.encode_quads(delta.removed), worker_module.encode_quads(delta.added))
-        with self._lock:
-            self._log.append(change)
-            if self._template is not None:
-                self._template.pending.append(change)
-            for worker in self._workers:
-                worker.pending.append(change)
-
-    def _write_snapshot(self) -> Snapshot:
-        """The whole dataset as an N-Quads file (call with the graph's lock held)."""
-        return write_snapshot(self._graph.store, self._directory, self._graph.generation)
-
-    def _fresh_snapshot(self) -> Snapshot:
-        """The snapshot a new template starts from, re-written once enough changes have piled up since it."""
-        with self._lock:
-            logged = sum(change.size for change in self._log)
-        if logged <= max(RESNAPSHOT_BYTES, self._snapshot.path.stat().st_size // 4):
-            return self._snapshot
-        with self._graph.changing():
-            old, self._snapshot = self._snapshot, self._write_snapshot()
-            with self._lock:
-                self._log = [c for c in self._log if c.generation > self._snapshot.generation]
-        old.path.unlink(missing_ok=True)
-        return self._snapshot
+    def _deliver(self, change: Change) -> None:
+        """Queue a change for the template and every worker (the lock held)."""
+        if self._template is not None:
+            self._template.pending.append(change)
+        for worker in self._workers:
+            worker.pending.append(change)
 
     def _spawn(self, count: int) -> None:
         """Fork ``count`` workers from the template (started first if need be) and put them to work."""
@@ -347,9 +313,9 @@ class WorkerPool:
                 with self._lock:
                     pending, template.pending = template.pending, []
                 for change in pending:
-                    template.control.send(("delta", change.generation, change.removed, change.added))
+                    template.control.send(change.message())
                     template.generation = change.generation
-                self._fresh_snapshot()  # keeps the log of changes for a future template short
+                self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     ours, theirs = self._context.Pipe()
                     template.control.send(("fork",))
@@ -380,10 +346,10 @@ class WorkerPool:
 
     def _start_template(self) -> Template:
         """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
-        snapshot = self._fresh_snapshot()
-        template = start_template(self._context, self._settings, snapshot, ENTAILING_MODES, STARTUP_TIMEOUT)
+        snapshot = self._replication.fresh_snapshot()
+        template = start_template(self._context, self._settings, snapshot, STARTUP_TIMEOUT)
         with self._lock:  # from here on, _publish queues every change for it
-            template.pending = [c for c in self._log if c.generation > snapshot.generation]
+            template.pending = self._replication.since(snapshot)
             self._template = template
         logger.info("query worker template %d ready", template.pid)
         return template

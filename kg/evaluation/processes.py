@@ -16,11 +16,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from kg.evaluation import worker as worker_module
 from kg.settings import Settings
-from kg.store import Store
+from kg.store.oxigraph import OxigraphStore
 
 #: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
 SNAPSHOT_PREFIX = "kg-workers-"
@@ -60,23 +58,40 @@ class PoolError(RuntimeError):
 
 @dataclass(frozen=True)
 class Change:
-    """A committed change as the workers replay it: N-Quads of the quads removed and added."""
+    """A committed change as the workers replay it: N-Quads of the quads removed and added.
+
+    With ``mode``, the closure of that mode, computed when first asked for: ``added`` is then the N-Triples of its
+    closure graph, which replaces the replica's.
+    """
 
     generation: int
     removed: bytes
     added: bytes
+    mode: str | None = None
 
     @property
     def size(self) -> int:
         return len(self.removed) + len(self.added)
 
+    def message(self) -> tuple[str, int, bytes | str, bytes]:
+        """What a template or worker is sent to replay it."""
+        if self.mode is not None:
+            return ("closure", self.generation, self.mode, self.added)
+        return ("delta", self.generation, self.removed, self.added)
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An N-Quads file of the whole dataset at ``generation``, which a new template loads."""
+    """An N-Quads file of the whole dataset at ``generation``, with the closures of ``reasoned`` modes current,
+    which a new template loads."""
 
     path: Path
     generation: int
+    reasoned: tuple[str, ...]
+
+    def lacks(self, change: Change) -> bool:
+        """True if a template started from this snapshot must replay ``change``."""
+        return change.generation > self.generation or change.mode is not None and change.mode not in self.reasoned
 
 
 @dataclass(eq=False)
@@ -138,7 +153,7 @@ def catch_up(worker: WorkerHandle, changes: list[Change], timeout: float) -> boo
     if not changes:
         return True
     for change in changes:
-        worker.connection.send(("delta", change.generation, change.removed, change.added))
+        worker.connection.send(change.message())
     worker.connection.send(("sync",))
     if not readable(worker.connection, timeout):
         return False
@@ -158,13 +173,12 @@ def available_memory_mb() -> float | None:
     return None
 
 
-def start_template(context: Any, settings: Settings, snapshot: Snapshot, reasoned: tuple[str, ...],
-                   timeout: float) -> Template:
-    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot``, whose closures
-    of ``reasoned`` modes are current, and wait until it has loaded it."""
+def start_template(context: Any, settings: Settings, snapshot: Snapshot, timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` and wait
+    until it has loaded it."""
     ours, theirs = context.Pipe()
     process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
-                              args=(theirs, settings, snapshot.path, reasoned, snapshot.generation))
+                              args=(theirs, settings, snapshot.path, snapshot.reasoned, snapshot.generation))
     process.start()
     theirs.close()
     try:
@@ -178,12 +192,11 @@ def start_template(context: Any, settings: Settings, snapshot: Snapshot, reasone
     return Template(process, ours, snapshot.generation)
 
 
-def write_snapshot(store: Store, directory: Path, generation: int) -> Snapshot:
+def write_snapshot(store: OxigraphStore, directory: Path, generation: int, reasoned: tuple[str, ...]) -> Snapshot:
     """Every graph of ``store`` as an N-Quads file in ``directory``: what a new template loads."""
-    path = directory / f"snapshot-{generation}.nq"
-    quads = (ox.Quad(*triple, ox.NamedNode(name)) for name in store.graph_names() for triple in store.triples(name))
-    ox.serialize(quads, path, format=ox.RdfFormat.N_QUADS)
-    return Snapshot(path, generation)
+    path = directory / f"snapshot-{generation}-{'-'.join(reasoned)}.nq"
+    store.dump_nquads(path)
+    return Snapshot(path, generation, reasoned)
 
 
 def crash_message(code: int | None) -> str:
