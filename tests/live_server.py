@@ -78,11 +78,8 @@ class LiveServer:
                 return b""
 
     def worker_count(self) -> int:
-        """Query worker processes alive now: those forked by the worker template, the forkserver's child."""
-        children = _children()
-        forkservers = {pid for pid in _descendants(self.process.pid, children) if b"forkserver" in _cmdline(pid)}
-        templates = [pid for pid in forkservers if _parent(pid) in forkservers]
-        return sum(len(children.get(pid, [])) for pid in templates if _parent(pid) not in templates)
+        """Query worker processes alive now (named ``kg-query-worker`` by the worker template that forked them)."""
+        return sum(_comm(pid) == "kg-query-worker" for pid in _descendants(self.process.pid, _children()))
 
 
 def request(port: int, method: str, path: str, body: bytes | str | None = None,
@@ -203,15 +200,8 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     return found
 
 
-def _parent(pid: int) -> int:
+def _comm(pid: int) -> str:
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
-        return b""
+        return ""
