@@ -77,6 +77,10 @@ class LiveServer:
             except (TimeoutError, ConnectionResetError, BrokenPipeError):
                 return b""
 
+    def pss_mb(self) -> tuple[float, int]:
+        """The PSS of every process of the server (its session) summed, in MB, and how many there are."""
+        return session_pss_mb(self.process.pid)
+
     def worker_count(self) -> int:
         """Query worker processes alive now (named ``kg-query-worker`` by the worker template that forked them)."""
         return sum(_comm(pid) == "kg-query-worker" for pid in _descendants(self.process.pid, _children()))
@@ -181,6 +185,22 @@ def process_stats() -> Iterator[tuple[int, list[str]]]:
             yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone meanwhile
+
+
+def session_pss_mb(session: int) -> tuple[float, int]:
+    """The PSS (``/proc/PID/smaps_rollup``: shared pages divided among the processes sharing them) of every process
+    of ``session`` summed, in MB, and how many processes there are."""
+    total, count = 0, 0
+    for pid, fields in process_stats():
+        if int(fields[3]) != session or fields[0] == "Z":
+            continue
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        count += 1
+        total += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total / 1024, count
 
 
 def _children() -> dict[int, list[int]]:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +20,7 @@ from kg.dataset import open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import FIXTURES
+from tests.live_server import live_server
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 """Slow but bounded: four copies of the family data joined (1.3 million rows counted, a fraction of a second)."""
@@ -167,3 +169,18 @@ def test_a_template_forked_at_start_up_shares_the_store_and_writes_no_snapshot()
         assert not list(pool._replication._directory.glob("snapshot-*.nq"))
     finally:
         pool.close()
+
+
+def test_adding_workers_does_not_copy_the_data(tmp_path: Path) -> None:
+    """The whole server's PSS with 2 and with 8 workers on a generated dataset: the 6 extra workers share the data."""
+    data = tmp_path / "generated.nt"
+    with data.open("w") as out:
+        for i in range(150_000):
+            out.write(f'<http://example.org/s{i}> <http://example.org/p{i % 50}> "value number {i}" .\n')
+    pss = {}
+    for workers in (2, 8):
+        with live_server(tmp_path, data, workers=workers, env={"KG_MAX_WORKERS": str(workers)}) as server:
+            assert server.worker_count() == workers
+            pss[workers], _ = server.pss_mb()
+    assert pss[2] > 150  # the dataset is there to be copied
+    assert (pss[8] - pss[2]) / 6 < 15, pss  # MB per extra worker: its own pages, not the data
