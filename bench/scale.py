@@ -41,6 +41,8 @@ LIGHT = ("q01", "q03", "q04", "q05", "q07", "q10", "q11", "q12", "q13")
 ACCEPT = "application/sparql-results+json"
 TOKEN = "scale-bench-token"
 TRIPLE = "<urn:scale:s> <urn:scale:p> \"one triple\""
+SERVERS = ("memory", "oxigraph-path", "oxigraph")
+"""``kg serve`` on ``memory`` and on ``oxigraph:PATH``, ``oxigraph serve``."""
 
 
 @dataclass
@@ -185,19 +187,14 @@ def run_size(size: int, args: argparse.Namespace, work: Path) -> list[Row]:
     env = {"KG_BASE_URI": "http://localhost:8000/", "KG_WRITE_TOKEN": TOKEN}
     auth = {"Authorization": f"Bearer {TOKEN}"}
     common = (args.seconds, args.concurrency)
-    row = Row(size, "kg serve, memory")
-    measure(row, "kg serve", kg_command(size), {**env, "KG_STORE": "memory"}, "/sparql", "/sparql", auth, work, *common)
-    rows.append(row)
-    store = work / f"store-{size}"
-    first = Row(size, "kg serve, oxigraph:PATH (first start)")
-    measure(first, "kg serve", kg_command(size), {**env, "KG_STORE": f"oxigraph:{store}"}, "/sparql", "/sparql", auth,
-            work, *common, load=False)
-    rows.append(first)
-    row = Row(size, "kg serve, oxigraph:PATH (restart)")
-    measure(row, "kg serve", kg_command(size), {**env, "KG_STORE": f"oxigraph:{store}"}, "/sparql", "/sparql", auth,
-            work, *common)
-    rows.append(row)
-    if args.oxigraph:
+    if "memory" in args.servers:
+        row = Row(size, "kg serve, memory")
+        measure(row, "kg serve", kg_command(size), {**env, "KG_STORE": "memory"}, "/sparql", "/sparql", auth, work,
+                *common)
+        rows.append(row)
+    if "oxigraph-path" in args.servers:
+        rows += on_disk(size, args, work, env, auth)
+    if "oxigraph" in args.servers and args.oxigraph:
         served, count = dump_served(size, work)
         location = work / f"oxigraph-{size}"
         row = Row(size, f"oxigraph serve ({count:,} triples)")
@@ -208,6 +205,22 @@ def run_size(size: int, args: argparse.Namespace, work: Path) -> list[Row]:
         measure(row, "oxigraph serve", [args.oxigraph, "serve", "--location", str(location), "--bind", "127.0.0.1:{port}"],
                 {}, "/query", "/update", {}, work, *common)
         rows.append(row)
+    return rows
+
+
+def on_disk(size: int, args: argparse.Namespace, work: Path, env: dict[str, str], auth: dict[str, str]) -> list[Row]:
+    """``kg serve`` on ``oxigraph:PATH``: a first start on an empty directory, then a restart, measured under load."""
+    rows = []
+    common = (args.seconds, args.concurrency)
+    store = work / f"store-{size}"
+    first = Row(size, "kg serve, oxigraph:PATH (first start)")
+    measure(first, "kg serve", kg_command(size), {**env, "KG_STORE": f"oxigraph:{store}"}, "/sparql", "/sparql", auth,
+            work, *common, load=False)
+    rows.append(first)
+    row = Row(size, "kg serve, oxigraph:PATH (restart)")
+    measure(row, "kg serve", kg_command(size), {**env, "KG_STORE": f"oxigraph:{store}"}, "/sparql", "/sparql", auth,
+            work, *common)
+    rows.append(row)
     return rows
 
 
@@ -234,11 +247,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--oxigraph", help="the oxigraph CLI (pip install oxigraph, in another environment)")
+    parser.add_argument("--servers", nargs="+", choices=SERVERS, default=list(SERVERS))
+    parser.add_argument("--keep", type=Path, help="keep the servers' logs and stores in this folder")
     args = parser.parse_args()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="kg-scale-") as folder:
+        work = args.keep or Path(folder)
+        work.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:
-            rows += run_size(size, args, Path(folder))
+            rows += run_size(size, args, work)
             print_table(rows, args.seconds, args.concurrency)  # so far, in case a later size fails
     print(f"\ncommand: {' '.join(sys.argv)}")
 

@@ -5,7 +5,6 @@ computed when a query first asks for it."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -134,39 +133,6 @@ def test_a_closure_is_computed_when_a_query_first_asks_for_it_and_reaches_every_
         assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
         assert pool.evaluate(QueryJob(EXPLOSIVE)).status == 503  # its worker killed: a new one is forked
         assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
-    finally:
-        pool.close()
-
-
-def test_a_template_started_while_the_process_has_threads_loads_a_snapshot_with_the_closures_asked_for() -> None:
-    """At start-up the template is forked from the process (one thread); otherwise it loads a snapshot."""
-    settings = Settings(workers=1, max_workers=1)
-    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
-    reference = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
-    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        pool = WorkerPool(graph, settings)
-        try:
-            assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == int(reference.select(count, "rdfs")[0]["n"])
-            assert list(pool._replication._directory.glob("snapshot-*.nq"))  # the template started from one
-        finally:
-            pool.close()
-    finally:
-        release.set()
-        other.join()
-
-
-def test_a_template_forked_at_start_up_shares_the_store_and_writes_no_snapshot() -> None:
-    if threading.active_count() != 1:
-        pytest.skip("another thread runs in this process: the template would start from a snapshot")
-    settings = Settings(workers=1, max_workers=1)
-    pool = WorkerPool(open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]), settings)
-    try:
-        assert pool.evaluate(QueryJob(LIGHT)).ok
-        assert not list(pool._replication._directory.glob("snapshot-*.nq"))
     finally:
         pool.close()
 

@@ -5,10 +5,9 @@ kills the process it runs in.  So the server's process keeps the authoritative
 graph (and applies updates), while queries run in ``KG_WORKERS`` worker
 processes, each holding an in-memory replica of the whole dataset:
 
-* workers are forked from a template process (:mod:`kg.evaluation.worker`), at start-up
-  itself forked from the server while it has one thread, sharing its in-memory store;
-  otherwise started from a ``forkserver`` (never forked from the threaded server),
-  loading a snapshot (an N-Quads file, :mod:`kg.evaluation.replication`) once; it
+* workers are forked from a template process (:mod:`kg.evaluation.worker`),
+  itself started from a ``forkserver`` (never forked from the threaded server):
+  the template loads a snapshot (an N-Quads file the pool writes) once and
   replays every committed change, so a new worker starts in milliseconds
   with the template's replica; each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
@@ -48,7 +47,7 @@ from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
     Change, PoolError, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
-    promote, readable, start_template, wait_until_ready,
+    promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
@@ -316,7 +315,7 @@ class WorkerPool:
                 for change in pending:
                     template.control.send(change.message())
                     template.generation = change.generation
-                self._replication.trim()  # keeps the log of changes for a future template short
+                self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     ours, theirs = self._context.Pipe()
                     template.control.send(("fork",))
@@ -346,18 +345,10 @@ class WorkerPool:
             logger.info("query worker %d ready", worker.pid)
 
     def _start_template(self) -> Template:
-        """Start the template (spawn lock held): forked from this process, sharing its in-memory store, while the
-        process has one thread (at start-up); else from the forkserver, on a fresh-enough snapshot."""
-        store = self._replication.store
-        if threading.active_count() == 1 and not store.persistent:
-            with self._graph.changing():  # no change between the fork and the log
-                snapshot = self._replication.now()
-                template = start_template(multiprocessing.get_context("fork"), self._settings, snapshot, store)
-        else:
-            snapshot = self._replication.fresh_snapshot()
-            template = start_template(self._context, self._settings, snapshot, store)
-        wait_until_ready(template, STARTUP_TIMEOUT)
-        with self._lock:  # from here on, _deliver queues every change for it
+        """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
+        snapshot = self._replication.fresh_snapshot()
+        template = start_template(self._context, self._settings, snapshot, STARTUP_TIMEOUT)
+        with self._lock:  # from here on, _publish queues every change for it
             template.pending = self._replication.since(snapshot)
             self._template = template
         logger.info("query worker template %d ready", template.pid)

@@ -83,9 +83,9 @@ class Change:
 @dataclass(frozen=True)
 class Snapshot:
     """An N-Quads file of the whole dataset at ``generation``, with the closures of ``reasoned`` modes current,
-    which a new template loads; with no ``path``, the server's own store, which a template forked from it shares."""
+    which a new template loads."""
 
-    path: Path | None
+    path: Path
     generation: int
     reasoned: tuple[str, ...]
 
@@ -173,28 +173,23 @@ def available_memory_mb() -> float | None:
     return None
 
 
-def start_template(context: Any, settings: Settings, snapshot: Snapshot, store: OxigraphStore) -> Template:
-    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` (on ``store``
-    itself, shared, for a snapshot without a file: ``context`` must then fork this process)."""
+def start_template(context: Any, settings: Settings, snapshot: Snapshot, timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` and wait
+    until it has loaded it."""
     ours, theirs = context.Pipe()
-    source = store if snapshot.path is None else snapshot.path
     process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
-                              args=(theirs, settings, source, snapshot.reasoned, snapshot.generation))
+                              args=(theirs, settings, snapshot.path, snapshot.reasoned, snapshot.generation))
     process.start()
     theirs.close()
-    return Template(process, ours, snapshot.generation)
-
-
-def wait_until_ready(template: Template, timeout: float) -> None:
-    """Wait until ``template`` has its replica (a :class:`PoolError` if it fails or takes longer than ``timeout``)."""
     try:
-        ready = template.control.poll(timeout) and template.control.recv()
+        ready = ours.poll(timeout) and ours.recv()
     except (EOFError, OSError):
         ready = None
     if not ready:
-        template.process.kill()
-        template.control.close()
-        raise PoolError(f"the query worker template {template.pid} did not start (exit code {template.process.exitcode})")
+        process.kill()
+        ours.close()
+        raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
+    return Template(process, ours, snapshot.generation)
 
 
 def write_snapshot(store: OxigraphStore, directory: Path, generation: int, reasoned: tuple[str, ...]) -> Snapshot:

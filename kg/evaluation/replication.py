@@ -36,8 +36,7 @@ class Replication:
         if not isinstance(graph.store, OxigraphStore):
             raise PoolError(f"query workers need an in-process store, not {graph.store.describe()}")
         self._graph = graph
-        self.store: OxigraphStore = graph.store
-        """The graph's store, which the replicas copy."""
+        self._store = graph.store
         self._lock = lock
         self._deliver = deliver
         self._log: list[Change] = []
@@ -46,9 +45,9 @@ class Replication:
         default = graph.settings.default_reasoning
         if default in ENTAILING_MODES:
             graph.ensure_reasoned(default)
-        self._snapshot: Snapshot | None = None  # written when a template must start from one
-        with graph.changing():  # holds the graph's lock: every change from now on is logged
+        with graph.changing():  # holds the graph's lock: no change slips between snapshot and subscription
             self._reasoned = set(graph.closures.current)
+            self._snapshot = self._write()
             self._unsubscribe = graph.subscribe(self._publish)
 
     def needs_closure(self, mode: str) -> bool:
@@ -61,7 +60,7 @@ class Replication:
             if mode in self._reasoned:
                 return
             self._graph.ensure_reasoned(mode)
-            closure = self.store.dump_ntriples(self._graph.layout.closure(mode)).encode()
+            closure = self._store.dump_ntriples(self._graph.layout.closure(mode)).encode()
             self._queue(Change(self._graph.generation, b"", closure, mode))
             self._reasoned.add(mode)
 
@@ -69,35 +68,18 @@ class Replication:
         """The changes a template started from ``snapshot`` must replay (call with the lock held)."""
         return [change for change in self._log if snapshot.lacks(change)]
 
-    def now(self) -> Snapshot:
-        """The graph's store as it is, for a template forked from this process (call with the graph's lock held)."""
-        return Snapshot(None, self._graph.generation, tuple(sorted(self._reasoned)))
-
     def fresh_snapshot(self) -> Snapshot:
-        """The snapshot a new template starts from: written the first time, re-written once changes pile up."""
-        if self._snapshot is None or self._too_long(self._snapshot):
-            self._rewrite()
-        assert self._snapshot is not None
-        return self._snapshot
-
-    def trim(self) -> None:
-        """Keep the log of changes short: once they pile up, a new snapshot replaces them."""
-        if self._too_long(self._snapshot):
-            self._rewrite()
-
-    def _too_long(self, snapshot: Snapshot | None) -> bool:
+        """The snapshot a new template starts from, re-written once enough changes have piled up since it."""
         with self._lock:
             logged = sum(change.size for change in self._log)
-        written = snapshot.path.stat().st_size if snapshot is not None and snapshot.path is not None else 0
-        return logged > max(RESNAPSHOT_BYTES, written // 4)
-
-    def _rewrite(self) -> None:
+        if logged <= max(RESNAPSHOT_BYTES, self._snapshot.path.stat().st_size // 4):
+            return self._snapshot
         with self._graph.changing():
             old, self._snapshot = self._snapshot, self._write()
             with self._lock:
                 self._log = self.since(self._snapshot)
-        if old is not None and old.path is not None:
-            old.path.unlink(missing_ok=True)
+        old.path.unlink(missing_ok=True)
+        return self._snapshot
 
     def close(self) -> None:
         """Stop following the graph and remove the snapshot files."""
@@ -115,4 +97,4 @@ class Replication:
 
     def _write(self) -> Snapshot:
         """The whole dataset as an N-Quads file (call with the graph's lock held)."""
-        return write_snapshot(self.store, self._directory, self._graph.generation, tuple(sorted(self._reasoned)))
+        return write_snapshot(self._store, self._directory, self._graph.generation, tuple(sorted(self._reasoned)))

@@ -1,9 +1,7 @@
 """Query worker processes: replicas of the dataset that answer jobs sent over a pipe, forked from a template.
 
-The pool starts one *template* process: at start-up, forked from the server while
-it still has one thread and an in-memory store, sharing that store's memory (no
-copy, nothing parsed); later (a template that failed) from its forkserver, never
-from the threaded server, loading the snapshot once.  The template keeps its replica
+The pool starts one *template* process (from its forkserver, never from the
+threaded server).  The template loads the snapshot once, keeps its replica
 current with every committed change, and forks a worker whenever the pool asks:
 a worker starts in milliseconds, whatever the size of the dataset, sharing the
 template's memory until it changes it.
@@ -66,19 +64,14 @@ def decode_quads(data: bytes) -> list[ox.Quad]:
     return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
-def template(control: Connection, settings: Settings, source: Path | OxigraphStore, reasoned: tuple[str, ...],
-             generation: int) -> None:
-    """Load the snapshot at ``source`` (or take the store forked from the server, shared until either side changes
-    a page), say ``("ready", pid)``, then replay changes, fork workers and reap them until told to stop."""
+def template(control: Connection, settings: Settings, snapshot: Path, reasoned: tuple[str, ...], generation: int) -> None:
+    """Load the snapshot, say ``("ready", pid)``, then replay changes, fork workers and reap them until told to stop."""
     _die_with_parent()
     _name_process(TEMPLATE_NAME)
     bound_heap_fragmentation()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
-    if isinstance(source, Path):
-        store = OxigraphStore.in_memory()
-        store.add_nquads(source.read_bytes())
-    else:
-        store = source
+    store = OxigraphStore.in_memory()
+    store.add_nquads(snapshot.read_bytes())
     graph = Replica(settings, store, reasoned, generation, merged_default=True)
     control.send(("ready", os.getpid()))
     doomed: set[int] = set()  # killed workers not collected yet
