@@ -1,6 +1,7 @@
 """Running the app under a production WSGI server: gunicorn, one process of ``KG_THREADS`` threads.
 
-That process holds the authoritative graph (loaded and reasoned once) and
+That process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
+query first asks for them) and
 applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
 started here and stopped when the server exits.
 """
@@ -68,7 +69,8 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
         graph = open_graph(echo)
         loaded = time.perf_counter()
         timings = [f"loading {loaded - started:.2f} s"]
-        for mode in ENTAILING_MODES:
+        mode = settings.default_reasoning
+        if mode in ENTAILING_MODES:  # another mode's closure is computed when a query first asks for it
             before = time.perf_counter()
             graph.ensure_reasoned(mode, echo)
             timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")

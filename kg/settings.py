@@ -123,7 +123,11 @@ class Settings:
     """TOML file of named users with roles (``read``, ``write``, ``admin``), token hashes and per-role limits
     (``KG_USERS``; see :mod:`kg.users`); read when the settings are built."""
     query_timeout: float = 10.0
-    """Seconds a query may run before it is stopped (``KG_QUERY_TIMEOUT``)."""
+    """Seconds a query may run before it is stopped (``KG_QUERY_TIMEOUT``), counted from when a worker starts
+    evaluating it: waiting for a worker is bounded by ``queue_timeout`` instead."""
+    queue_timeout: float = 30.0
+    """Seconds a query may wait for a free query worker, and for it to replay committed changes, before it is
+    answered 503 "busy" with ``Retry-After`` (``KG_QUEUE_TIMEOUT``); not counted in the time limit."""
     max_result_rows: int = 100_000
     """Rows (or triples) a query may return (``KG_MAX_RESULT_ROWS``)."""
     max_request_bytes: int = 1_000_000
@@ -160,6 +164,9 @@ class Settings:
     """Most query workers ``kg serve`` runs at once (``KG_MAX_WORKERS``; taken as ``KG_WORKERS`` when lower): while
     queries wait for a worker the pool grows up to this, so short queries are not held up behind long ones. Each
     worker holds a replica of the dataset in memory; extra ones idle for a minute are stopped."""
+    min_free_memory_mb: int = 512
+    """Megabytes of ``MemAvailable`` (``/proc/meminfo``) below which the pool starts no worker beyond ``KG_WORKERS``
+    (``KG_MIN_FREE_MEMORY_MB``): under load, queries then wait for a busy worker rather than exhaust memory."""
     threads: int = 32
     """HTTP threads of ``kg serve`` (``KG_THREADS``)."""
     queries_dir: Path = PROJECT_ROOT / "instance" / "queries"
@@ -173,8 +180,6 @@ class Settings:
     def __post_init__(self) -> None:
         for name, kind in _field_types().items():
             _check_type(name, getattr(self, name), kind)
-        if isinstance(self.query_timeout, int):
-            object.__setattr__(self, "query_timeout", float(self.query_timeout))
         if not 1 <= self.port <= 65535:
             raise _rejected("port", self.port)
         if not self.base_uri:
@@ -193,8 +198,11 @@ class Settings:
         if self.write_token is not None:
             users = users.with_write_token(self.write_token)
         object.__setattr__(self, "_users", users)
-        if not (math.isfinite(self.query_timeout) and self.query_timeout > 0):
-            raise _rejected("query_timeout", self.query_timeout)
+        for name in ("query_timeout", "queue_timeout"):
+            if isinstance(getattr(self, name), int):
+                object.__setattr__(self, name, float(getattr(self, name)))
+            if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
+                raise _rejected(name, getattr(self, name))
         for name, kind in _field_types().items():
             if kind is int and name != "port" and getattr(self, name) < 1:
                 raise _rejected(name, getattr(self, name))
@@ -239,6 +247,7 @@ _ACCEPTED: dict[str, str] = {
     "write_token": "a token of visible ASCII characters, without spaces (unset: read-only)",
     "users_file": "an existing users file (TOML; see the README), e.g. /etc/ipkg/users.toml",
     "query_timeout": "a positive number of seconds, e.g. 10 or 2.5",
+    "queue_timeout": "a positive number of seconds, e.g. 30",
     "port": "a port number from 1 to 65535",
     "default_reasoning": "one of " + ", ".join(REASONING_MODES),
     "reasoner": "one of " + ", ".join(REASONERS),

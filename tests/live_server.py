@@ -77,12 +77,13 @@ class LiveServer:
             except (TimeoutError, ConnectionResetError, BrokenPipeError):
                 return b""
 
+    def pss_mb(self) -> tuple[float, int]:
+        """The PSS of every process of the server (its session) summed, in MB, and how many there are."""
+        return session_pss_mb(self.process.pid)
+
     def worker_count(self) -> int:
-        """Query worker processes alive now: those forked by the worker template, the forkserver's child."""
-        children = _children()
-        forkservers = {pid for pid in _descendants(self.process.pid, children) if b"forkserver" in _cmdline(pid)}
-        templates = [pid for pid in forkservers if _parent(pid) in forkservers]
-        return sum(len(children.get(pid, [])) for pid in templates if _parent(pid) not in templates)
+        """Query worker processes alive now (named ``kg-query-worker`` by the worker template that forked them)."""
+        return sum(_comm(pid) == "kg-query-worker" for pid in _descendants(self.process.pid, _children()))
 
 
 def request(port: int, method: str, path: str, body: bytes | str | None = None,
@@ -186,6 +187,22 @@ def process_stats() -> Iterator[tuple[int, list[str]]]:
             continue  # gone meanwhile
 
 
+def session_pss_mb(session: int) -> tuple[float, int]:
+    """The PSS (``/proc/PID/smaps_rollup``: shared pages divided among the processes sharing them) of every process
+    of ``session`` summed, in MB, and how many processes there are."""
+    total, count = 0, 0
+    for pid, fields in process_stats():
+        if int(fields[3]) != session or fields[0] == "Z":
+            continue
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        count += 1
+        total += sum(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+    return total / 1024, count
+
+
 def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for pid, fields in process_stats():
@@ -203,15 +220,8 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     return found
 
 
-def _parent(pid: int) -> int:
+def _comm(pid: int) -> str:
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
+        return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
-        return b""
+        return ""

@@ -19,7 +19,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 
-from kg.evaluation.pool import SNAPSHOT_PREFIX, WorkerPool
+from kg.evaluation.pool import WorkerPool
+from kg.evaluation.processes import SNAPSHOT_PREFIX
 from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
 from kg.sources import RdfSource

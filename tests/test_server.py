@@ -20,7 +20,7 @@ def test_startup_reports_where_and_how_long(tmp_path: Path) -> None:
     with live_server(tmp_path, FIXTURES / "family.ttl", workers=3) as server:
         log = server.log()
         assert f"listening on http://127.0.0.1:{server.port}/sparql" in log
-        ready = re.search(r"ready in [\d.]+ s \(loading [\d.]+ s, reasoning \(rdfs\) [\d.]+ s, reasoning \(owlrl\) [\d.]+ s, "
+        ready = re.search(r"ready in [\d.]+ s \(loading [\d.]+ s, reasoning \(owlrl\) [\d.]+ s, "
                           r"3 query workers [\d.]+ s\)", log)
         assert ready, log
         assert "loaded " in log and "family.ttl (16 triples" in log
@@ -52,7 +52,7 @@ def test_a_server_environment_is_the_basics_and_what_the_caller_passes(monkeypat
 def test_sigterm_stops_the_server_and_its_workers(tmp_path: Path) -> None:
     with live_server(tmp_path, FIXTURES / "family.ttl") as server:
         family = _descendants(server.process.pid, _children())
-        assert len(family) >= 5  # gunicorn, its worker, the forkserver and two query workers
+        assert len(family) >= 5  # gunicorn, its worker, the forkserver, the worker template and two query workers
         server.process.send_signal(signal.SIGTERM)
         server.process.wait(20)
         deadline = time.monotonic() + 10

@@ -36,9 +36,10 @@ class Replica(KnowledgeGraph):
         self._merged: OxigraphStore | None = None
         if merged_default and mode in self.layout.closures and self.closures.is_current(mode):
             self._merged_mode = mode
+            if not isinstance(store, OxigraphStore):
+                raise TypeError("a replica with a merged default graph needs an in-process (oxigraph) store")
             self._merged = OxigraphStore.in_memory()
-            for name in self.layout.default_graph(mode):
-                self._merged.add([ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in store.triples(name)])
+            store.merge_into(self._merged, self.layout.default_graph(mode))
 
     def apply_delta(self, delta: StoreDelta) -> None:
         """Replay a change committed on the graph this one replicates (closures come with the delta)."""
@@ -51,6 +52,14 @@ class Replica(KnowledgeGraph):
             self.forget_graph_names()
             self.generation = delta.generation
             self.changed_at = time.time()
+
+    def take_closure(self, mode: str, ntriples: str) -> None:
+        """Take ``mode``'s closure graph, computed on the graph this one replicates, as N-Triples."""
+        with self._lock:
+            self.store.replace_graph(self.layout.closure(mode), ())
+            self.store.add_ntriples(self.layout.closure(mode), ntriples)
+            self.closures.trust([mode])
+            self.forget_graph_names()
 
     def _merge(self, delta: StoreDelta, merged: OxigraphStore) -> None:
         """Mirror ``delta``'s changes to the merged store of the default mode.

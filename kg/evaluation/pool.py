@@ -12,8 +12,9 @@ processes, each holding an in-memory replica of the whole dataset:
   with the template's replica; each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
   after an update's 2xx misses it;
-* a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``) gets a 503 and its worker is killed
-  (SIGKILL: it stops using CPU at once) and replaced in the background;
+* a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``, counted once its worker has caught up and
+  starts evaluating it) gets a 503 and its worker is killed (SIGKILL: it stops using CPU at once) and replaced in
+  the background; waiting for a worker is bounded apart (``KG_QUEUE_TIMEOUT``: 503 "busy");
   a worker that dies on a query (engine crash) is replaced the same way;
 * a query is checked against the endpoint's limits (:mod:`kg.sparql.safety`)
   before it is sent, so a refused one never reaches a worker.
@@ -22,8 +23,8 @@ Short queries keep being answered while long ones run:
 
 * the pool starts with ``KG_WORKERS`` workers and, as they get busy, starts
   more in the background so that :data:`SPARE_WORKERS` stay idle, up to
-  ``KG_MAX_WORKERS`` (workers idle for a minute beyond ``KG_WORKERS`` are
-  stopped): a query does not wait behind long ones;
+  ``KG_MAX_WORKERS`` while ``MemAvailable`` stays above ``KG_MIN_FREE_MEMORY_MB`` (workers idle for a minute
+  beyond ``KG_WORKERS`` are stopped): a query does not wait behind long ones;
 * a query still running after :data:`DEMOTE_AFTER` seconds has its worker moved to
   the idle scheduling class (``SCHED_IDLE``): it only gets the CPU that short
   queries and the HTTP server leave, until it ends (its worker is then
@@ -36,23 +37,20 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 import threading
 import time
 from dataclasses import replace
-from pathlib import Path
 from multiprocessing.reduction import send_handle
 
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
-    SNAPSHOT_PREFIX, Change, PoolError, Snapshot, Template, WorkerHandle, crash_message, demote, promote, readable,
-    remove_stale_snapshots, write_snapshot,
+    Change, PoolError, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
+    promote, readable, start_template,
 )
+from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
-from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.sparql.errors import QueryError
 from kg.sparql.safety import check_query
@@ -61,8 +59,6 @@ logger = logging.getLogger("kg.evaluation")
 
 #: Seconds a new worker may take to load its snapshot.
 STARTUP_TIMEOUT = 600.0
-#: Re-write the snapshot for a new worker once the changes logged since the last one pass this size.
-RESNAPSHOT_BYTES = 8_000_000
 #: Seconds a query runs at normal CPU priority; past it, its worker yields the CPU to shorter queries.
 DEMOTE_AFTER = 0.05
 #: Seconds a worker beyond ``KG_WORKERS`` may stay idle before it is stopped.
@@ -84,8 +80,6 @@ class WorkerPool:
         self._settings = settings
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload([worker_module.__name__])
-        remove_stale_snapshots()
-        self._directory = Path(tempfile.mkdtemp(prefix=f"{SNAPSHOT_PREFIX}{os.getpid()}-"))
         self._lock = threading.Condition()
         self._spawn_lock = threading.Lock()  # held while talking to the template
         self._template: Template | None = None
@@ -95,24 +89,18 @@ class WorkerPool:
         self._starting = 0  # workers being started in the background
         self._retry_delay = 0.5  # seconds before starting a worker again after a failure
         self._next_trim = 0.0
-        self._log: list[Change] = []
+        self._memory_warned = -60.0
         self._closed = False
-        for mode in ENTAILING_MODES:
-            graph.ensure_reasoned(mode)
-        with graph.changing():  # holds the graph's lock: no change slips between snapshot and subscription
-            self._snapshot = self._write_snapshot()
-            self._unsubscribe = graph.subscribe(self._publish)
+        self._replication = Replication(graph, self._lock, self._deliver)
         try:
             self._spawn(self.size)
         except BaseException:
             self.close()
             raise
 
-    # -- evaluation ---------------------------------------------------------
-
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
-        """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds (503 past it, or if
-        every worker stays busy).
+        """Answer ``job`` in a worker within its time limit, else ``KG_QUERY_TIMEOUT`` seconds, counted from when the
+        worker starts evaluating it (503 past it); 503 "busy" if no worker is free within ``KG_QUEUE_TIMEOUT``.
 
         A query past a limit, or using what the endpoint refuses, is answered here and never reaches a worker.
         ``uncommitted`` changes (an update's earlier operations) are replayed on the worker before the job, and the
@@ -120,26 +108,27 @@ class WorkerPool:
         """
         try:
             check_query(job.text, self._settings)
+            mode = self._graph.check_mode(job.reasoning)
         except QueryError as error:
             return Outcome(error.status, message=error.message, line=error.line, column=error.column)
         timeout = self._settings.query_timeout if job.time_limit is None else job.time_limit
         limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
-        worker = self._acquire(timeout)
+        queue_timeout = self._settings.queue_timeout
+        if self._replication.needs_closure(mode):  # computed once, the first time a query asks for it
+            self._replication.reason(mode)
+        worker = self._acquire(queue_timeout)
         if worker is None:
-            return Outcome(
-                UNAVAILABLE,
-                message=f"all {self.alive()} query workers (KG_MAX_WORKERS={self.max_size}) stayed busy for {timeout:g} s "
-                f"({limit}); try again shortly",
-            )
+            return self._busy(queue_timeout)
         with self._lock:
             pending, worker.pending = worker.pending, []
         tentative = uncommitted if uncommitted is not None and (uncommitted.removed or uncommitted.added) else None
+        if tentative is not None:
+            pending.append(Change(tentative.generation, worker_module.encode_quads(tentative.removed),
+                                  worker_module.encode_quads(tentative.added)))
         try:
-            for change in pending:
-                worker.connection.send(("delta", change.generation, change.removed, change.added))
-            if tentative is not None:
-                worker.connection.send(("delta", tentative.generation, worker_module.encode_quads(tentative.removed),
-                                        worker_module.encode_quads(tentative.added)))
+            if not catch_up(worker, pending, queue_timeout):  # not charged to the time limit
+                self._retire(worker, f"did not replay committed changes within {queue_timeout:g} s")
+                return self._busy(queue_timeout)
             worker.connection.send(("job", job))
             answered = readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
@@ -147,10 +136,8 @@ class WorkerPool:
                 answered = readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
                 self._retire(worker, f"stopped after the {timeout:g} s time limit")
-                return Outcome(
-                    UNAVAILABLE,
-                    message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped",
-                )
+                return Outcome(UNAVAILABLE,
+                               message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped")
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
             code = self._retire(worker, "died while evaluating a query", dead=True)
@@ -167,6 +154,10 @@ class WorkerPool:
         """The rows of the SELECT ``job``, answered by a worker as SPARQL JSON (the bytes cross the pipe anyway)."""
         return solutions_of(self.evaluate(replace(job, solutions_format="json", graph_format=None), uncommitted))
 
+    def _busy(self, waited: float) -> Outcome:  # 503 with Retry-After, as every 503 of the pool
+        return Outcome(UNAVAILABLE, message=f"the server is busy: all {self.alive()} query workers stayed busy for "
+                       f"{waited:g} s (KG_QUEUE_TIMEOUT; KG_MAX_WORKERS={self.max_size}); try again shortly")
+
     def alive(self) -> int:
         """Workers currently running (idle or busy)."""
         with self._lock:
@@ -182,7 +173,7 @@ class WorkerPool:
             self._workers.clear()
             self._idle.clear()
             self._lock.notify_all()
-        self._unsubscribe()
+        self._replication.close()
         for worker in workers:
             self._kill(worker)
         with self._spawn_lock:
@@ -191,7 +182,6 @@ class WorkerPool:
                 self._template.process.join(5)
                 self._template.control.close()
                 self._template = None
-        shutil.rmtree(self._directory, ignore_errors=True)
 
     def _acquire(self, timeout: float) -> WorkerHandle | None:
         """An idle worker (the pool grows while evaluations wait, up to its maximum), or None after ``timeout``."""
@@ -220,10 +210,21 @@ class WorkerPool:
         :data:`SPARE_WORKERS` idle or starting beyond the evaluations waiting, within ``KG_MAX_WORKERS``."""
         while not self._closed and len(self._workers) + self._starting < self.max_size and (
             len(self._workers) + self._starting < self.size
-            or len(self._idle) + self._starting < SPARE_WORKERS + self._waiting
+            or len(self._idle) + self._starting < SPARE_WORKERS + self._waiting and self._memory_allows_more()
         ):
             self._starting += 1
             threading.Thread(target=self._grow, daemon=True).start()
+
+    def _memory_allows_more(self) -> bool:
+        """False (logged, at most once a minute) while ``MemAvailable`` is below ``KG_MIN_FREE_MEMORY_MB``."""
+        available = available_memory_mb()
+        if available is None or available >= self._settings.min_free_memory_mb:
+            return True
+        if time.monotonic() >= self._memory_warned + 60:
+            self._memory_warned = time.monotonic()
+            logger.warning("not starting more query workers: %.0f MB available, below KG_MIN_FREE_MEMORY_MB=%d",
+                           available, self._settings.min_free_memory_mb)
+        return False
 
     def _grow(self) -> None:
         """Start one worker (it joins the idle ones); after a failure, wait a growing delay before the next try."""
@@ -294,34 +295,12 @@ class WorkerPool:
                 self._drop_template()
                 return None
 
-    # -- replicas -----------------------------------------------------------
-
-    def _publish(self, delta: StoreDelta) -> None:
-        """Queue a committed change for every worker (called under the graph's lock)."""
-        change = Change(delta.generation, worker_module.encode_quads(delta.removed), worker_module.encode_quads(delta.added))
-        with self._lock:
-            self._log.append(change)
-            if self._template is not None:
-                self._template.pending.append(change)
-            for worker in self._workers:
-                worker.pending.append(change)
-
-    def _write_snapshot(self) -> Snapshot:
-        """The whole dataset as an N-Quads file (call with the graph's lock held)."""
-        return write_snapshot(self._graph.store, self._directory, self._graph.generation)
-
-    def _fresh_snapshot(self) -> Snapshot:
-        """The snapshot a new template starts from, re-written once enough changes have piled up since it."""
-        with self._lock:
-            logged = sum(change.size for change in self._log)
-        if logged <= max(RESNAPSHOT_BYTES, self._snapshot.path.stat().st_size // 4):
-            return self._snapshot
-        with self._graph.changing():
-            old, self._snapshot = self._snapshot, self._write_snapshot()
-            with self._lock:
-                self._log = [c for c in self._log if c.generation > self._snapshot.generation]
-        old.path.unlink(missing_ok=True)
-        return self._snapshot
+    def _deliver(self, change: Change) -> None:
+        """Queue a change for the template and every worker (the lock held)."""
+        if self._template is not None:
+            self._template.pending.append(change)
+        for worker in self._workers:
+            worker.pending.append(change)
 
     def _spawn(self, count: int) -> None:
         """Fork ``count`` workers from the template (started first if need be) and put them to work."""
@@ -334,9 +313,9 @@ class WorkerPool:
                 with self._lock:
                     pending, template.pending = template.pending, []
                 for change in pending:
-                    template.control.send(("delta", change.generation, change.removed, change.added))
+                    template.control.send(change.message())
                     template.generation = change.generation
-                self._fresh_snapshot()  # keeps the log of changes for a future template short
+                self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     ours, theirs = self._context.Pipe()
                     template.control.send(("fork",))
@@ -367,27 +346,10 @@ class WorkerPool:
 
     def _start_template(self) -> Template:
         """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
-        snapshot = self._fresh_snapshot()
-        ours, theirs = self._context.Pipe()
-        process = self._context.Process(
-            target=worker_module.template,
-            args=(theirs, self._settings, snapshot.path, ENTAILING_MODES, snapshot.generation),
-            name="kg-query-worker-template",
-            daemon=True,
-        )
-        process.start()
-        theirs.close()
-        try:
-            ready = ours.poll(STARTUP_TIMEOUT) and ours.recv()
-        except (EOFError, OSError):
-            ready = None
-        if not ready:
-            process.kill()
-            ours.close()
-            raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
-        template = Template(process, ours, snapshot.generation)
+        snapshot = self._replication.fresh_snapshot()
+        template = start_template(self._context, self._settings, snapshot, STARTUP_TIMEOUT)
         with self._lock:  # from here on, _publish queues every change for it
-            template.pending = [c for c in self._log if c.generation > snapshot.generation]
+            template.pending = self._replication.since(snapshot)
             self._template = template
         logger.info("query worker template %d ready", template.pid)
         return template

@@ -16,9 +16,9 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
-from kg.store import Store
+from kg.evaluation import worker as worker_module
+from kg.settings import Settings
+from kg.store.oxigraph import OxigraphStore
 
 #: Name of a pool's snapshot folder (in the temporary directory), followed by the pid of its process.
 SNAPSHOT_PREFIX = "kg-workers-"
@@ -58,23 +58,40 @@ class PoolError(RuntimeError):
 
 @dataclass(frozen=True)
 class Change:
-    """A committed change as the workers replay it: N-Quads of the quads removed and added."""
+    """A committed change as the workers replay it: N-Quads of the quads removed and added.
+
+    With ``mode``, the closure of that mode, computed when first asked for: ``added`` is then the N-Triples of its
+    closure graph, which replaces the replica's.
+    """
 
     generation: int
     removed: bytes
     added: bytes
+    mode: str | None = None
 
     @property
     def size(self) -> int:
         return len(self.removed) + len(self.added)
 
+    def message(self) -> tuple[str, int, bytes | str, bytes]:
+        """What a template or worker is sent to replay it."""
+        if self.mode is not None:
+            return ("closure", self.generation, self.mode, self.added)
+        return ("delta", self.generation, self.removed, self.added)
+
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An N-Quads file of the whole dataset at ``generation``, which a new template loads."""
+    """An N-Quads file of the whole dataset at ``generation``, with the closures of ``reasoned`` modes current,
+    which a new template loads."""
 
     path: Path
     generation: int
+    reasoned: tuple[str, ...]
+
+    def lacks(self, change: Change) -> bool:
+        """True if a template started from this snapshot must replay ``change``."""
+        return change.generation > self.generation or change.mode is not None and change.mode not in self.reasoned
 
 
 @dataclass(eq=False)
@@ -128,12 +145,58 @@ def promote(worker: WorkerHandle) -> bool:
     return True
 
 
-def write_snapshot(store: Store, directory: Path, generation: int) -> Snapshot:
+def catch_up(worker: WorkerHandle, changes: list[Change], timeout: float) -> bool:
+    """Have ``worker`` replay ``changes`` and wait until it has (False if it took longer than ``timeout`` seconds).
+
+    A worker that died meanwhile makes the pipe readable: the next ``recv`` raises ``EOFError``.
+    """
+    if not changes:
+        return True
+    for change in changes:
+        worker.connection.send(change.message())
+    worker.connection.send(("sync",))
+    if not readable(worker.connection, timeout):
+        return False
+    worker.connection.recv()
+    return True
+
+
+def available_memory_mb() -> float | None:
+    """``MemAvailable`` of ``/proc/meminfo`` in megabytes (None where the system does not say)."""
+    try:
+        with open("/proc/meminfo", "rb") as meminfo:
+            for line in meminfo:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def start_template(context: Any, settings: Settings, snapshot: Snapshot, timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` and wait
+    until it has loaded it."""
+    ours, theirs = context.Pipe()
+    process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
+                              args=(theirs, settings, snapshot.path, snapshot.reasoned, snapshot.generation))
+    process.start()
+    theirs.close()
+    try:
+        ready = ours.poll(timeout) and ours.recv()
+    except (EOFError, OSError):
+        ready = None
+    if not ready:
+        process.kill()
+        ours.close()
+        raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
+    return Template(process, ours, snapshot.generation)
+
+
+def write_snapshot(store: OxigraphStore, directory: Path, generation: int, reasoned: tuple[str, ...]) -> Snapshot:
     """Every graph of ``store`` as an N-Quads file in ``directory``: what a new template loads."""
-    path = directory / f"snapshot-{generation}.nq"
-    quads = (ox.Quad(*triple, ox.NamedNode(name)) for name in store.graph_names() for triple in store.triples(name))
-    ox.serialize(quads, path, format=ox.RdfFormat.N_QUADS)
-    return Snapshot(path, generation)
+    path = directory / f"snapshot-{generation}-{'-'.join(reasoned)}.nq"
+    store.dump_nquads(path)
+    return Snapshot(path, generation, reasoned)
 
 
 def crash_message(code: int | None) -> str:

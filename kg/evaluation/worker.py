@@ -9,6 +9,7 @@ template's memory until it changes it.
 Messages from the pool to the template (its control pipe):
 
 * ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
+* ``("closure", generation, mode, ntriples)`` — take ``mode``'s closure, computed when first asked for;
 * ``("fork",)`` followed by a socket handle — fork a worker that serves that socket; answers ``("forked", pid)``;
 * ``("reap", pid, wait)`` — collect a worker that was killed or died: with ``wait``, now, answering
   ``("reaped", exit code)``; otherwise as soon as it has exited (a killed process may take a moment);
@@ -16,7 +17,8 @@ Messages from the pool to the template (its control pipe):
 
 Messages from the pool to a worker:
 
-* ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
+* ``("delta", ...)`` and ``("closure", ...)`` — as the template;
+* ``("sync",)`` — answer ``("synced",)`` (every change sent before it has been replayed);
 * ``("job", QueryJob)`` — answer with an :class:`~kg.evaluation.job.Outcome`;
 * ``("stop",)`` — exit.
 
@@ -32,6 +34,7 @@ import logging
 import os
 import signal
 from collections.abc import Iterable
+from typing import Any
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
 from pathlib import Path
@@ -39,13 +42,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.evaluation.job import INTERNAL, Outcome, run_job
-from kg.dataset import KnowledgeGraph, Replica, StoreDelta
+from kg.dataset import Replica, StoreDelta
 from kg.settings import Settings
 from kg.store.oxigraph import OxigraphStore
 
 logger = logging.getLogger("kg.evaluation")
 
-_PR_SET_PDEATHSIG = 1
+_PR_SET_PDEATHSIG, _PR_SET_NAME = 1, 15
+#: The names (``/proc/PID/comm``) of the template and of a worker, for operators and tests.
+TEMPLATE_NAME, WORKER_NAME = "kg-template", "kg-query-worker"
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 
 
@@ -62,10 +67,11 @@ def decode_quads(data: bytes) -> list[ox.Quad]:
 def template(control: Connection, settings: Settings, snapshot: Path, reasoned: tuple[str, ...], generation: int) -> None:
     """Load the snapshot, say ``("ready", pid)``, then replay changes, fork workers and reap them until told to stop."""
     _die_with_parent()
+    _name_process(TEMPLATE_NAME)
     bound_heap_fragmentation()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
     store = OxigraphStore.in_memory()
-    store.add(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
+    store.add_nquads(snapshot.read_bytes())
     graph = Replica(settings, store, reasoned, generation, merged_default=True)
     control.send(("ready", os.getpid()))
     doomed: set[int] = set()  # killed workers not collected yet
@@ -77,7 +83,7 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
         for pid in list(doomed):
             if _collect(pid, wait=False) is not None:
                 doomed.discard(pid)
-        if message[0] == "delta":
+        if message[0] in ("delta", "closure"):
             _apply(graph, message)
         elif message[0] == "fork":
             handle = recv_handle(control)
@@ -86,6 +92,7 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
                 try:
                     control.close()
                     _die_with_parent()
+                    _name_process(WORKER_NAME)
                     _answer(Connection(handle), graph, settings)
                 finally:
                     os._exit(0)
@@ -110,15 +117,17 @@ def _collect(pid: int, wait: bool) -> int | None:
     return os.waitstatus_to_exitcode(status) if done else None
 
 
-def _answer(connection: Connection, graph: KnowledgeGraph, settings: Settings) -> None:
+def _answer(connection: Connection, graph: Replica, settings: Settings) -> None:
     """A worker's life: replay changes and answer jobs until told to stop or the pipe closes."""
     while True:
         try:
             message = connection.recv()
         except (EOFError, OSError):
             return
-        if message[0] == "delta":
+        if message[0] in ("delta", "closure"):
             _apply(graph, message)
+        elif message[0] == "sync":
+            connection.send(("synced",))
         elif message[0] == "job":
             try:
                 outcome = run_job(graph, message[1], settings.max_result_rows)
@@ -130,9 +139,12 @@ def _answer(connection: Connection, graph: KnowledgeGraph, settings: Settings) -
             return
 
 
-def _apply(graph: KnowledgeGraph, message: tuple[str, int, bytes, bytes]) -> None:
-    _, new_generation, removed, added = message
-    graph.apply_delta(StoreDelta(tuple(decode_quads(removed)), tuple(decode_quads(added)), new_generation))
+def _apply(graph: Replica, message: tuple[str, int, Any, bytes]) -> None:
+    kind, new_generation, removed_or_mode, added = message
+    if kind == "closure":
+        graph.take_closure(removed_or_mode, added.decode())
+    else:
+        graph.apply_delta(StoreDelta(tuple(decode_quads(removed_or_mode)), tuple(decode_quads(added)), new_generation))
 
 
 def bound_heap_fragmentation() -> None:
@@ -149,6 +161,14 @@ def bound_heap_fragmentation() -> None:
         libc.mallopt(_M_ARENA_MAX, 2)
         libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
         libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):
+        pass
+
+
+def _name_process(name: str) -> None:
+    """Name this process (its ``/proc/PID/comm``, what ``ps`` and ``top`` show; Linux only)."""
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
     except (OSError, AttributeError):
         pass
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
@@ -119,22 +120,25 @@ class OxigraphStore:
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)).decode()
 
     def add_ntriples(self, graph: str, text: str) -> None:
-        """Add canonical N-Triples ``text`` to ``graph``, keeping blank node labels (they name stored nodes).
-
-        Lines without blank nodes go through the store's own parser (fast); the
-        others through pyoxigraph terms, because the store's loader renames blank nodes.
-        """
+        """Add canonical N-Triples ``text`` to ``graph``, keeping blank node labels (they name stored nodes)."""
         self._before_write()
-        name = ox.NamedNode(graph)
-        plain: list[str] = []
-        labelled: list[str] = []
-        for line in text.splitlines(keepends=True):
-            (labelled if "_:" in line else plain).append(line)
-        if plain:
-            self._store.load("".join(plain), format=ox.RdfFormat.N_TRIPLES, to_graph=name)
-        if labelled:
-            parsed = ox.parse("".join(labelled), format=ox.RdfFormat.N_TRIPLES)
-            self._store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in parsed)
+        load_keeping_labels(self._store, text.encode(), ox.RdfFormat.N_TRIPLES, ox.NamedNode(graph))
+
+    def dump_nquads(self, path: Path) -> None:
+        """Every quad, as N-Quads in the file ``path`` (by the store's own writer: no Python object per quad)."""
+        self._store.dump(path, format=ox.RdfFormat.N_QUADS)
+
+    def add_nquads(self, data: bytes) -> None:
+        """Add the N-Quads ``data`` (as :meth:`dump_nquads` writes it), keeping blank node labels."""
+        self._before_write()
+        load_keeping_labels(self._store, data, ox.RdfFormat.N_QUADS)
+
+    def merge_into(self, target: OxigraphStore, graphs: Iterable[str]) -> None:
+        """Copy the triples of ``graphs`` into ``target``'s default graph (by the stores' own writer and parser)."""
+        target._before_write()
+        for graph in graphs:
+            data = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            load_keeping_labels(target._store, data, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
 
     def size(self) -> int:
         """Number of quads in the store."""
@@ -199,6 +203,26 @@ class OxigraphStore:
 #: Extension function of :func:`delta_update`: the blank node labelled with its argument (``DELETE DATA`` cannot
 #: name a blank node and ``INSERT DATA`` would mint a new one, so the quads holding one are written with variables).
 BLANK_NODE_FUNCTION = ox.NamedNode("urn:x-ipkg:blank-node")
+
+
+def load_keeping_labels(store: ox.Store, data: bytes, fmt: ox.RdfFormat,
+                        to_graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
+    """Add N-Triples or N-Quads ``data`` to ``store`` (into ``to_graph`` if given), keeping blank node labels.
+
+    Lines without blank nodes go through the store's own parser (fast); the
+    others through pyoxigraph terms, because the store's loader renames blank nodes.
+    """
+    into = {} if to_graph is None else {"to_graph": to_graph}
+    if b"_:" not in data:
+        store.load(data, format=fmt, **into)
+        return
+    plain: list[bytes] = []
+    labelled: list[bytes] = []
+    for line in data.splitlines(keepends=True):
+        (labelled if b"_:" in line else plain).append(line)
+    store.load(b"".join(plain), format=fmt, **into)
+    parsed = ox.parse(b"".join(labelled), format=fmt)
+    store.extend(parsed if to_graph is None else (ox.Quad(q.subject, q.predicate, q.object, to_graph) for q in parsed))
 
 
 def _blank_node(label: ox.Literal) -> ox.BlankNode:

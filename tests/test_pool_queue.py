@@ -1,0 +1,152 @@
+"""The worker pool's bounds: the time limit counts evaluation only, waiting for a worker has its own bound
+(``KG_QUEUE_TIMEOUT``, answered 503 "busy"), the pool grows only while memory allows, and a mode's closure is
+computed when a query first asks for it."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.evaluation import pool as pool_module
+from kg.evaluation.job import QueryJob
+from kg.evaluation.pool import WorkerPool
+from kg.dataset import open_dataset
+from kg.settings import Settings
+from kg.sources import RdfSource
+from tests.conftest import FIXTURES
+from tests.live_server import live_server
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+"""Slow but bounded: four copies of the family data joined (1.3 million rows counted, a fraction of a second)."""
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r }"
+LIGHT = "ASK { ?s ?p ?o }"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def one_worker_pool(**settings: object) -> WorkerPool:
+    chosen = Settings(workers=1, max_workers=1, **settings)  # type: ignore[arg-type]
+    return WorkerPool(open_dataset(chosen, [RdfSource(FIXTURES / "family.ttl")]), chosen)
+
+
+def seconds_of(pool: WorkerPool, job: QueryJob) -> float:
+    started = time.monotonic()
+    assert pool.evaluate(job).ok
+    return time.monotonic() - started
+
+
+def test_a_query_waiting_for_a_worker_is_not_charged_the_time_limit() -> None:
+    """One worker, three slow queries queued on it: a light query behind them, whose time limit is the time one slow
+    query takes, waits about three times its limit for the worker, and is answered."""
+    pool = one_worker_pool(query_timeout=30.0)
+    try:
+        limit = max(seconds_of(pool, QueryJob(SLOW)) for _ in range(2))
+        with ThreadPoolExecutor(3) as threads:
+            ahead = []
+            for _ in range(3):
+                ahead.append(threads.submit(pool.evaluate, QueryJob(SLOW)))
+                time.sleep(0.02)  # queued in this order
+            started = time.monotonic()
+            light = pool.evaluate(QueryJob(LIGHT, time_limit=limit))
+            waited = time.monotonic() - started
+            slow_outcomes = [future.result() for future in ahead]
+        assert light.ok, light.message
+        assert waited > limit  # it did wait past its limit
+        assert all(outcome.ok for outcome in slow_outcomes), [o.message for o in slow_outcomes]
+    finally:
+        pool.close()
+
+
+def test_a_query_that_waits_past_the_queue_timeout_is_told_the_server_is_busy() -> None:
+    pool = one_worker_pool(query_timeout=30.0, queue_timeout=0.1)
+    try:
+        with ThreadPoolExecutor(1) as threads:
+            running = threads.submit(pool.evaluate, QueryJob(EXPLOSIVE, time_limit=1.0))
+            time.sleep(0.05)
+            refused = pool.evaluate(QueryJob(LIGHT))
+            assert "time limit" in (running.result().message or "")
+        assert refused.status == 503
+        assert "busy" in (refused.message or "") and "KG_QUEUE_TIMEOUT" in (refused.message or "")
+        assert "time limit" not in (refused.message or "")
+        assert pool.evaluate(QueryJob(LIGHT)).ok
+    finally:
+        pool.close()
+
+
+def test_the_time_limit_still_stops_a_query_within_a_second() -> None:
+    pool = one_worker_pool(query_timeout=0.2)
+    try:
+        started = time.monotonic()
+        stopped = pool.evaluate(QueryJob(EXPLOSIVE))
+        elapsed = time.monotonic() - started
+        assert stopped.status == 503 and "0.2 s time limit" in (stopped.message or "")
+        assert elapsed < 1.2
+        assert pool.evaluate(QueryJob(LIGHT)).ok  # a replacement answers
+    finally:
+        pool.close()
+
+
+def test_the_pool_grows_no_further_while_memory_is_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool_module, "available_memory_mb", lambda: 100.0)
+    settings = Settings(workers=1, max_workers=4, min_free_memory_mb=512)
+    pool = WorkerPool(open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")]), settings)
+    try:
+        with ThreadPoolExecutor(3) as threads:
+            outcomes = list(threads.map(pool.evaluate, [QueryJob(SLOW)] * 3))
+        assert all(outcome.ok for outcome in outcomes)
+        assert pool.alive() == 1
+        monkeypatch.setattr(pool_module, "available_memory_mb", lambda: 100_000.0)
+        with ThreadPoolExecutor(3) as threads:
+            list(threads.map(pool.evaluate, [QueryJob(SLOW)] * 3))
+        deadline = time.monotonic() + 30
+        while pool.alive() < 3 and time.monotonic() < deadline:  # spares started beyond KG_WORKERS
+            time.sleep(0.05)
+        assert pool.alive() >= 3
+    finally:
+        pool.close()
+
+
+def count_of(outcome_body: bytes) -> int:
+    return int(json.loads(outcome_body)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_closure_is_computed_when_a_query_first_asks_for_it_and_reaches_every_replica() -> None:
+    settings = Settings(workers=1, max_workers=1, query_timeout=0.3)
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
+    reference = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
+    pool = WorkerPool(graph, settings)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    try:
+        assert graph.closures.current == {"owlrl"}  # the default mode only, at start
+        rdfs = pool.evaluate(QueryJob(count, "rdfs"))
+        assert rdfs.ok and "rdfs" in graph.closures.current
+        assert count_of(rdfs.body) == int(reference.select(count, "rdfs")[0]["n"])
+        triple = ox.Quad(ox.NamedNode("http://example.org/new"), ox.NamedNode(RDF_TYPE),
+                         ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#Class"), ox.DefaultGraph())
+        graph.apply_changes([triple], [])
+        reference.apply_changes([triple], [])
+        expected = int(reference.select(count, "rdfs")[0]["n"])
+        assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
+        assert pool.evaluate(QueryJob(EXPLOSIVE)).status == 503  # its worker killed: a new one is forked
+        assert count_of(pool.evaluate(QueryJob(count, "rdfs")).body) == expected
+    finally:
+        pool.close()
+
+
+def test_adding_workers_does_not_copy_the_data(tmp_path: Path) -> None:
+    """The whole server's PSS with 2 and with 8 workers on a generated dataset: the 6 extra workers share the data."""
+    data = tmp_path / "generated.nt"
+    with data.open("w") as out:
+        for i in range(150_000):
+            out.write(f'<http://example.org/s{i}> <http://example.org/p{i % 50}> "value number {i}" .\n')
+    pss = {}
+    for workers in (2, 8):
+        with live_server(tmp_path, data, workers=workers, env={"KG_MAX_WORKERS": str(workers)}) as server:
+            assert server.worker_count() == workers
+            pss[workers], _ = server.pss_mb()
+    assert pss[2] > 150  # the dataset is there to be copied
+    assert (pss[8] - pss[2]) / 6 < 15, pss  # MB per extra worker: its own pages, not the data
