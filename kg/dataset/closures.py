@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from kg import reasoning
 from kg.dataset.layout import DatasetLayout
 from kg.reasoning.closure import Closure
+from kg.reasoning.fast.terms import Fact
 from kg.store import Store
 
 Progress = Callable[[str], None]
@@ -122,32 +123,27 @@ class Closures:
         Returns the triples taken out of and put into the closure graph, or ``None``
         when no closure is kept for ``mode`` (then it must be computed again).
         """
-        closure = self._kept.get(mode)
-        if closure is None or not self.engine.keeps_closure:
-            return None
-        now_asserted, fresh = closure.grow(triples)
-        target = self._layout.closure(mode)
-        gone = list(closure.engine.terms.triples(now_asserted))
-        self._store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)
-        self._store.add_ntriples(target, closure.ntriples(fresh))
-        self._current.add(mode)
-        return gone, list(closure.engine.terms.triples(fresh))
+        return self._maintain(mode, lambda closure: closure.grow(triples))
 
     def shrink(self, mode: str, triples: Sequence[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
-        """Retract no longer asserted ``triples`` from ``mode``'s kept closure (incrementally, see :mod:`kg.reasoning.fast.retraction`).
+        """Retract no longer asserted ``triples`` from ``mode``'s kept closure (incrementally, see
+        :mod:`kg.reasoning.fast.retraction`); returns as :meth:`grow` does."""
+        return self._maintain(mode, lambda closure: closure.shrink(triples))
 
-        Returns the triples taken out of and put into the closure graph, or ``None``
-        when no closure is kept for ``mode`` (then it must be computed again).
-        """
+    def _maintain(
+        self, mode: str, step: Callable[[Closure], tuple[list[Fact], list[Fact]]]
+    ) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
+        """Run ``step`` on ``mode``'s kept closure and write what it took out of and put into the closure graph."""
         closure = self._kept.get(mode)
         if closure is None or not self.engine.keeps_closure:
             return None
-        lost, now_inferred = closure.shrink(triples)
+        taken_out, put_in = step(closure)
         target = self._layout.closure(mode)
-        gone = list(closure.engine.terms.triples(lost))
+        gone = list(closure.engine.terms.triples(taken_out))
         self._store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)
-        self._store.add_ntriples(target, closure.ntriples(now_inferred))
-        return gone, list(closure.engine.terms.triples(now_inferred))
+        self._store.add_ntriples(target, closure.ntriples(put_in))
+        self._current.add(mode)
+        return gone, list(closure.engine.terms.triples(put_in))
 
     def _closure_of_asserted(self, mode: str) -> Closure:
         """A new closure of the asserted graph (crossing as N-Triples text, never a Python object per triple)."""
