@@ -65,6 +65,17 @@ def test_a_refused_update_answers_422_with_a_report_and_leaves_the_store_byte_id
     assert client.get("/api/changes").get_json()["changes"] == []
 
 
+def test_a_refusal_takes_the_closure_back_incrementally(enforcing: Flask) -> None:
+    """A refused write costs what the change costs: the kept closure is brought back, not computed again."""
+    graph = enforcing.extensions["kg.graph"]
+    kept = graph.closure("owlrl")
+    before = _dump(graph)
+    reply = enforcing.test_client().post("/sparql", data=NAMELESS, content_type=UPDATE, headers=HEADERS)
+    assert reply.status_code == 422
+    assert graph.closure("owlrl") is kept
+    assert _dump(graph) == before
+
+
 def test_a_conforming_update_goes_through(enforcing: Flask) -> None:
     text = (f'INSERT DATA {{ <{BASE}id/person/somebody> a <{KG}Person> ; <{KG}name> "Somebody"@en ; '
             f'<{RDFS_LABEL}> "Somebody"@en ; <{KG}affiliatedWith> <{BASE}id/org/nowhere> . '

@@ -95,6 +95,7 @@ class KnowledgeGraph:
             store: Store = JournalingStore(self.store, journal)  # type: ignore[assignment]
             change = GraphChange(store, self.layout, self.namespaces, self.generation, self.forget_graph_names)
             stale: list[str] = []
+            brought: tuple[dict[ox.Quad, None], dict[ox.Quad, None]] | None = None
             try:
                 yield change
                 self.forget_graph_names()
@@ -106,6 +107,7 @@ class KnowledgeGraph:
                     return
                 stale = self.closures.begin_change()
                 change.bring_closures(self.closures, stale, removed, added)
+                brought = removed, added
                 for check in self.checks:
                     check(removed, added)
                 added.update(dict.fromkeys(journal.commit(removed, added)))
@@ -122,8 +124,12 @@ class KnowledgeGraph:
                 change.undo()
                 journal.discard()
                 self.forget_graph_names()
-                for mode in stale:
-                    self.closures.compute(mode, _quiet)
+                if brought is not None:  # refused once the closures were current (a shape check): take the change back
+                    undone = self.closures.begin_change()
+                    change.bring_closures(self.closures, undone, dict(brought[1]), dict(brought[0]))
+                else:  # the closures may be half-maintained: compute them again
+                    for mode in stale:
+                        self.closures.compute(mode, _quiet)
                 self.flush()
                 raise
 
