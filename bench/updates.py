@@ -11,12 +11,22 @@ from the data are each deleted then inserted again, one request each, timed
 to the 2xx answer; after each answer an ``ASK`` (no reasoning) checks that
 the change is visible to the next query.  The table gives medians (and the
 90th percentile) and the median deletion as a fraction of the closure's time.
+
+With ``--restart``, per size, the same files on ``KG_STORE=oxigraph:PATH``: the
+server is started (closure computed and saved beside the store), written to
+once and stopped; then restarted three ways, each timed from the command to
+ready and from the first one-triple write to its 2xx: after a clean stop
+(the reasoner's state read back), after ``kill -9`` following one more write
+(state read back, the write replayed from the change log), and with the
+state file removed (the closure recomputed: what a restart cost before).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
+import signal
 import random
 import re
 import statistics
@@ -118,6 +128,51 @@ def measure(lubm: Path, size: int, count: int, seed: int, log_dir: Path) -> Row:
     return Row(size, asserted, inferred, reason_wall, reason_closure, deletes, inserts, unseen)
 
 
+@dataclass(frozen=True)
+class Restart:
+    """One way of restarting ``oxigraph:PATH``: seconds to ready, and the first write's seconds to its 2xx."""
+
+    how: str
+    ready: float
+    first_write: float
+
+
+def measure_restarts(lubm: Path, size: int, seed: int, log_dir: Path) -> list[Restart]:
+    """Restart a persistent store of LUBM(``size``) after a clean stop, after ``kill -9``, and without its state file."""
+    files = [lubm / "univ-bench.ttl", lubm / f"lubm{size}.nt.gz"]
+    first, second, third, fourth = sample_triples(files[1], 4, seed + 1)
+    store = log_dir / f"store-{size}"
+    env = {"KG_WRITE_TOKEN": TOKEN, "KG_STORE": f"oxigraph:{store}"}
+    started = time.perf_counter()
+    with live_server(log_dir, *files, env=env, timeout=3600) as server:
+        print(f"LUBM({size}) on oxigraph:PATH: built and reasoned in {time.perf_counter() - started:.2f} s", flush=True)
+        update(server, f"DELETE DATA {{ {first} }}")
+    results = []
+    for how, triple in (("after a clean stop", second), ("after kill -9", fourth), ("state file removed", third)):
+        if how == "state file removed":
+            for path in store.glob("ipkg-reasoner-*.pickle"):
+                path.unlink()
+        started = time.perf_counter()
+        with live_server(log_dir, *files, env=env, timeout=3600) as server:
+            ready = time.perf_counter() - started
+            first_write = update(server, f"DELETE DATA {{ {triple} }}")
+            if how == "after a clean stop":  # one more write, then kill -9: the next start replays it from the log
+                update(server, f"INSERT DATA {{ {triple} }}")
+                os.killpg(server.process.pid, signal.SIGKILL)
+                server.process.wait()
+        results.append(Restart(how, ready, first_write))
+        print(f"LUBM({size}) restart {how}: ready {ready:.2f} s, first write {first_write:.3f} s", flush=True)
+    return results
+
+
+def restart_table(rows: dict[int, list[Restart]]) -> str:
+    """A Markdown table of the restarts of each size."""
+    lines = ["| data | restart of `oxigraph:PATH` | ready after | first one-triple write |", "| --- | --- | --- | --- |"]
+    for size, restarts in rows.items():
+        lines += [f"| LUBM({size}) | {r.how} | {r.ready:.2f} s | {1000 * r.first_write:,.0f} ms |" for r in restarts]
+    return "\n".join(lines)
+
+
 def p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
 
@@ -142,16 +197,23 @@ def main() -> None:
     parser.add_argument("-n", "--requests", type=int, default=100, help="triples deleted and inserted again, per size")
     parser.add_argument("--lubm", type=Path, default=DEFAULT_LUBM, help="folder with univ-bench.ttl and lubmN.nt.gz")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--restart", action="store_true", help="also time restarts of oxigraph:PATH and their first write")
     args = parser.parse_args()
     if not (args.lubm / "univ-bench.ttl").exists():
         parser.error(f"no univ-bench.ttl in {args.lubm}: give the LUBM folder with --lubm")
     rows = []
+    restarts: dict[int, list[Restart]] = {}
     with tempfile.TemporaryDirectory(prefix="kg-bench-updates-") as log_dir:
         for size in args.sizes:
             rows.append(measure(args.lubm, size, args.requests, args.seed, Path(log_dir)))
             print(table(rows[-1:]), flush=True)
+            if args.restart:
+                restarts[size] = measure_restarts(args.lubm, size, args.seed, Path(log_dir))
     print()
     print(table(rows))
+    if restarts:
+        print()
+        print(restart_table(restarts))
 
 
 if __name__ == "__main__":

@@ -74,6 +74,10 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             before = time.perf_counter()
             graph.ensure_reasoned(mode, echo)
             timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")
+        if graph.store.directory is not None:
+            before = time.perf_counter()
+            graph.restore_closures()
+            timings.append(f"reasoner state {time.perf_counter() - before:.2f} s")
         return graph, timings
 
     def build() -> Flask:
@@ -99,7 +103,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
         for pool in pools:
             pool.close()
         for graph in graphs:
-            graph.store.close()
+            graph.close()
 
     _Gunicorn(settings, build, stop_workers).run()
 

@@ -181,15 +181,46 @@ class ChangeLog:
 
     def next_number(self) -> int:
         """The number of the next entry (one more than the highest so far)."""
+        number = self.last_number() + 1
+        self._next = number + 1
+        return number
+
+    def last_number(self) -> int:
+        """The number of the latest entry (0 while the log is empty)."""
         if self._next is None:
             answer = self.store.query(
                 f"SELECT (MAX(?n) AS ?m) WHERE {{ GRAPH {self.graph} {{ ?c {self.term('changeNumber')} ?n }} }}")
             row = next(iter(answer), None)  # type: ignore[arg-type]
             value = row["m"] if row is not None else None  # type: ignore[index]
             self._next = int(value.value) + 1 if value is not None else 1
-        number = self._next
-        self._next += 1
-        return number
+        return self._next - 1
+
+    def asserted_changes_after(self, number: int, asserted: str) -> tuple[int, list[ox.Triple], list[ox.Triple]] | None:
+        """The net change of graph ``asserted`` over the entries after ``number``: (entries, triples removed, triples
+        added); ``None`` if one of them is a bulk load (its triples are not in the log)."""
+        term, graph = self.term, self.graph
+        loads = self.store.query(
+            f"ASK {{ GRAPH {graph} {{ ?c {term('changeNumber')} ?n ; {term('loadedTriples')} ?t FILTER(?n > {number}) }} }}")
+        if loads:
+            return None
+        rows = self.store.query(
+            f"SELECT ?n ?kind ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?c {term('changeNumber')} ?n FILTER(?n > {number}) "
+            f"VALUES ?kind {{ {term('removed')} {term('added')} }} ?c ?kind ?st . "
+            f"?st <{RDF}subject> ?s ; <{RDF}predicate> ?p ; <{RDF}object> ?o ; {term('graph')} <{asserted}> }} }}")
+        steps = sorted(((int(r["n"].value), r["kind"] == term("added"), ox.Triple(r["s"], r["p"], r["o"]))  # type: ignore[index, union-attr, arg-type]
+                        for r in rows), key=lambda step: (step[0], step[1]))  # type: ignore[arg-type]
+        removed: dict[ox.Triple, None] = {}
+        added: dict[ox.Triple, None] = {}
+        for _, adds, triple in steps:
+            if adds:
+                if removed.pop(triple, 0) == 0:
+                    added[triple] = None
+            elif added.pop(triple, 0) == 0:
+                removed[triple] = None
+        entries = self.store.query(
+            f"SELECT (COUNT(?c) AS ?k) WHERE {{ GRAPH {graph} {{ ?c {term('changeNumber')} ?n FILTER(?n > {number}) }} }}")
+        row = next(iter(entries))  # type: ignore[call-overload]
+        return int(row["k"].value), list(removed), list(added)
 
     def entry_quads(self, number: int, note: ChangeNote, started: ox.Literal, ended: ox.Literal,
                     removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> list[ox.Quad]:

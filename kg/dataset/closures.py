@@ -8,6 +8,7 @@ recomputes from the asserted graph.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -15,12 +16,14 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg import reasoning
+from kg.dataset.closure_checkpoints import ClosureCheckpoints
 from kg.dataset.layout import DatasetLayout
 from kg.reasoning.closure import Closure
 from kg.reasoning.fast.terms import Fact
 from kg.store import Store
 
 Progress = Callable[[str], None]
+logger = logging.getLogger("kg.reasoning")
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,16 @@ class ReasoningReport:
 class Closures:
     """The closure graphs of one dataset: which are current, and the engine's kept closures."""
 
-    def __init__(self, store: Store, layout: DatasetLayout, engine: str) -> None:
+    def __init__(self, store: Store, layout: DatasetLayout, engine: str,
+                 checkpoints: ClosureCheckpoints | None = None) -> None:
         self._store = store
         self._layout = layout
         self.engine = reasoning.engine_named(engine)
         self._current: set[str] = set()
         self._kept: dict[str, Closure] = {}
+        self._checkpoints = checkpoints if self.engine.keeps_closure else None
+        self._unsaved: set[str] = set()
+        """Kept closures changed since their file was written."""
 
     @property
     def current(self) -> frozenset[str]:
@@ -62,6 +69,9 @@ class Closures:
         """The asserted data changed outside a transaction (a load): every closure must be computed again."""
         self._current.clear()
         self._kept.clear()
+        self._unsaved.clear()
+        if self._checkpoints is not None:
+            self._checkpoints.discard()
 
     def invalidate_kept(self) -> None:
         """The closure graphs were changed from outside (a replayed delta): kept closures no longer match them."""
@@ -92,6 +102,9 @@ class Closures:
             self._store.replace_graph(target, ())
             self._store.add_ntriples(target, closure.ntriples(additions))
             self._kept[mode] = closure
+            if self._checkpoints is not None:
+                self._checkpoints.save(mode, closure, progress)
+                self._unsaved.discard(mode)
             asserted, inferred = closure.asserted_count, len(additions)
             problems = tuple(closure.describe(i) for i in closure.engine.inconsistencies)
         else:
@@ -111,11 +124,34 @@ class Closures:
         return mode in self._kept
 
     def kept(self, mode: str) -> Closure:
-        """``mode``'s closure with its derivations (computed now, from the asserted graph, if not kept)."""
+        """``mode``'s closure with its derivations (read back from its file, or else computed from the asserted
+        graph, if not kept)."""
         reasoning.check_mode(mode)
         if mode not in self._kept:
-            self._kept[mode] = self._closure_of_asserted(mode)
+            self._kept[mode] = self._restored(mode) or self._closure_of_asserted(mode)
         return self._kept[mode]
+
+    def restore_kept(self) -> None:
+        """Read back the kept closures of the current modes from their files, where there are any (before a change:
+        the files and the change log describe the store as it is between changes)."""
+        for mode in self._current - self._kept.keys():
+            closure = self._restored(mode)
+            if closure is not None:
+                self._kept[mode] = closure
+
+    def save_kept(self) -> None:
+        """Write the files of the kept closures changed since they were last written (the dataset is closing)."""
+        if self._checkpoints is None:
+            return
+        for mode in sorted(self._unsaved & self._current & self._kept.keys()):
+            self._checkpoints.save(mode, self._kept[mode], logger.info)
+        self._unsaved.clear()
+
+    def _restored(self, mode: str) -> Closure | None:
+        """``mode``'s closure from its file and the change log, if its closure graph is current and the file usable."""
+        if self._checkpoints is None or mode not in self._current:
+            return None
+        return self._checkpoints.restore(mode, logger.info)
 
     def grow(self, mode: str, triples: Sequence[ox.Triple]) -> tuple[list[ox.Triple], list[ox.Triple]] | None:
         """Extend ``mode``'s kept closure from newly asserted ``triples`` (semi-naive, from the delta).
@@ -138,6 +174,7 @@ class Closures:
         if closure is None or not self.engine.keeps_closure:
             return None
         taken_out, put_in = step(closure)
+        self._unsaved.add(mode)
         target = self._layout.closure(mode)
         gone = list(closure.engine.terms.triples(taken_out))
         self._store.remove(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(target)) for t in gone)

@@ -21,6 +21,7 @@ from rdflib.term import Node
 from kg import reasoning
 from kg.dataset.change_log import ChangeLog, JournalingStore
 from kg.dataset.changes import GraphChange, StoreDelta
+from kg.dataset.closure_checkpoints import ClosureCheckpoints
 from kg.dataset.closures import Closures, Progress, ReasoningReport
 from kg.dataset.layout import DatasetLayout
 from kg.dataset.record import DatasetRecord
@@ -49,11 +50,13 @@ class KnowledgeGraph:
         self.store = store
         self.layout = DatasetLayout.under(settings.base_uri)
         self.namespaces = ProjectNamespaces(settings.base_uri)
-        self.closures = Closures(store, self.layout, settings.reasoner)
+        self.change_log = ChangeLog(store, self.layout, self.namespaces)
+        checkpoints = (ClosureCheckpoints(store.directory, store, self.layout, self.change_log, settings.reasoner)
+                       if store.directory is not None else None)
+        self.closures = Closures(store, self.layout, settings.reasoner, checkpoints)
         self.record = DatasetRecord(store, settings.base_uri, settings.reasoner)
         self._lock = threading.RLock()
         self._listeners: list[Callable[[StoreDelta], None]] = []
-        self.change_log = ChangeLog(store, self.layout, self.namespaces)
         self.checks: list[Callable[[Mapping[ox.Quad, None], Mapping[ox.Quad, None]], None]] = []
         """Called before a change commits with its (removed, added) quads, closures included: raising refuses it."""
         self._named_graphs: list[str] | None = None
@@ -91,6 +94,7 @@ class KnowledgeGraph:
         the exact :class:`StoreDelta` (the entry's quads included); on an exception every step is undone.
         """
         with self._lock:
+            self.closures.restore_kept()
             journal = self.change_log.journal()
             store: Store = JournalingStore(self.store, journal)  # type: ignore[assignment]
             change = GraphChange(store, self.layout, self.namespaces, self.generation, self.forget_graph_names)
@@ -151,6 +155,21 @@ class KnowledgeGraph:
         a change is in progress until the next flush.
         """
         self.record.write(self.closures.current, loading=loading)
+
+    def restore_closures(self) -> None:
+        """Read back now the closures the reasoner saved beside a persistent store (see
+        :mod:`kg.dataset.closure_checkpoints`), so that the first write costs what any write costs."""
+        with self._lock:
+            self.closures.restore_kept()
+
+    def close(self) -> None:
+        """Save what the reasoner keeps beside a persistent store (so the next process need not recompute it) and
+        close the store; the dataset must not be used after."""
+        with self._lock:
+            try:
+                self.closures.save_kept()
+            finally:
+                self.store.close()
 
     def mark_reasoned(self, modes: Iterable[str]) -> None:
         """Trust the stored closure graphs of ``modes`` as up to date (a persistent store recorded them so)."""

@@ -45,7 +45,7 @@ class Replication:
         default = graph.settings.default_reasoning
         if default in ENTAILING_MODES:
             graph.ensure_reasoned(default)
-        with graph.changing():  # holds the graph's lock: no change slips between snapshot and subscription
+        with graph.serialized():  # no change slips between snapshot and subscription
             self._reasoned = set(graph.closures.current)
             self._snapshot = self._write()
             self._unsubscribe = graph.subscribe(self._publish)
@@ -56,7 +56,7 @@ class Replication:
 
     def reason(self, mode: str) -> None:
         """Compute ``mode``'s closure on the graph (first asked for) and queue it for every replica."""
-        with self._graph.changing():  # holds the graph's lock: the closure is queued before any later change
+        with self._graph.serialized():  # the closure is queued before any later change
             if mode in self._reasoned:
                 return
             self._graph.ensure_reasoned(mode)
@@ -74,7 +74,7 @@ class Replication:
             logged = sum(change.size for change in self._log)
         if logged <= max(RESNAPSHOT_BYTES, self._snapshot.path.stat().st_size // 4):
             return self._snapshot
-        with self._graph.changing():
+        with self._graph.serialized():
             old, self._snapshot = self._snapshot, self._write()
             with self._lock:
                 self._log = self.since(self._snapshot)

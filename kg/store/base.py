@@ -9,6 +9,7 @@ queries answer pyoxigraph result objects, graphs are addressed by IRI strings.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO, Protocol
 
 import pyoxigraph as ox
@@ -57,6 +58,8 @@ class Store(Protocol):
     """True if the data outlives the process (then :meth:`read_manifest` says what it holds)."""
     evaluates_in_process: bool
     """True if queries run on an engine inside this process (which cannot be interrupted: use worker processes)."""
+    directory: Path | None
+    """The local directory the data lives in, where files describing it may be kept beside it (``None``: none)."""
 
     def describe(self) -> str:
         """Where the data lives, for messages (no credentials)."""

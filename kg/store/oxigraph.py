@@ -28,6 +28,7 @@ class OxigraphStore:
 
     kind = "memory"
     persistent = False
+    directory: Path | None = None
     evaluates_in_process = True
 
     def __init__(self, store: ox.Store) -> None:

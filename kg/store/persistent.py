@@ -39,7 +39,7 @@ class PersistentOxigraphStore(OxigraphStore):
     persistent = True
 
     def __init__(self, path: Path) -> None:
-        self.path = path.expanduser().resolve()
+        self.path = self.directory = path.expanduser().resolve()
         if self.path.exists() and not self.path.is_dir():
             raise StoreError(f"KG_STORE=oxigraph:{path}: {self.path} is a file, not a directory")
         if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / ROCKSDB_MARKER).exists():

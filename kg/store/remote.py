@@ -24,6 +24,7 @@ e.g. Virtuoso's system graphs: they are not part of the dataset).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
@@ -50,6 +51,7 @@ class RemoteStore:
 
     kind = "sparql"
     persistent = True
+    directory: Path | None = None
     evaluates_in_process = False
 
     def __init__(self, query_url: str, update_url: str, base_iri: str, query_timeout: float) -> None:
