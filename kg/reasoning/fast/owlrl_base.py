@@ -158,7 +158,7 @@ class OwlRlBase(Engine):
         for values in product(*(sorted(self.objects(x, p)) for p in props)):
             candidates = set(self.subjects(props[0], values[0]))
             for p, value in zip(props[1:], values[1:]):
-                candidates &= self.subjects(p, value)
+                candidates.intersection_update(self.subjects(p, value))
             for y in candidates:
                 if y != x and (y, t, c) in known:
                     premises = (axiom, (x, t, c), (y, t, c), *((x, p, z) for p, z in zip(props, values)),

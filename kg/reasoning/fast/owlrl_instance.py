@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kg.reasoning.fast.datatypes import different_values, outside_value_space
-from kg.reasoning.fast.engine import EMPTY
+from kg.reasoning.fast.engine import EMPTY, Values
 from kg.reasoning.fast.owlrl_base import OwlRlBase
 from kg.reasoning.fast.terms import Fact
 
@@ -60,7 +60,7 @@ class InstanceRules(OwlRlBase):
             if o2 != o:
                 derive((s, p, o2), "eq-rep-o", (f, (o, v.same_as, o2)))
 
-    def _property_kind_rules(self, f: Fact, kinds: set[int]) -> None:
+    def _property_kind_rules(self, f: Fact, kinds: Values) -> None:
         s, p, o = f
         v, derive = self.v, self.derive
         if v.symmetric in kinds:
@@ -151,7 +151,7 @@ class InstanceRules(OwlRlBase):
             for props, axiom in self._cache("keys_by_class").get(c, ()):
                 self._key_rules(c, props, axiom, x)
 
-    def _restriction_member_rules(self, f: Fact, properties: set[int]) -> None:
+    def _restriction_member_rules(self, f: Fact, properties: Values) -> None:
         """cls-hv1, cls-avf, cls-maxc/maxqc for a new ``x rdf:type R`` where R is a restriction."""
         x, _, r = f
         v, sp, derive = self.v, self.sp, self.derive

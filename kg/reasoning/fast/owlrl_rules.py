@@ -16,7 +16,7 @@ Not derived, because the noise filter drops them and no rule needs them:
 
 from __future__ import annotations
 
-from kg.reasoning.fast.engine import EMPTY
+from kg.reasoning.fast.engine import EMPTY, with_value
 from kg.reasoning.fast.owlrl_axioms import AxiomRules
 from kg.reasoning.fast.owlrl_base import OBJECT_TYPE, OTHER_DIRECTION, SAME_DIRECTION, SUBJECT_TYPE
 from kg.reasoning.fast.owlrl_instance import InstanceRules
@@ -91,15 +91,19 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
             self.po[p] = {}
         objects = by_subject.get(s)
         if objects is None:
-            by_subject[s] = {o}
+            by_subject[s] = (o,)
+        elif objects.__class__ is set:
+            objects.add(o)  # type: ignore[union-attr]
         else:
-            objects.add(o)
+            by_subject[s] = with_value(objects, o)
         by_object = self.po[p]
         subjects = by_object.get(o)
         if subjects is None:
-            by_object[o] = {s}
+            by_object[o] = (s,)
+        elif subjects.__class__ is set:
+            subjects.add(s)  # type: ignore[union-attr]
         else:
-            subjects.add(s)
+            by_object[o] = with_value(subjects, s)
         t, derive, known = self._type, self.derive, self.head_guard
         plan = self._property_plans.get(p)
         if plan is None:
@@ -157,7 +161,7 @@ class OwlRlEngine(InstanceRules, SchemaRules, AxiomRules):
         actions += [(OTHER_DIRECTION, q, "prp-inv1", (p, v.inverse_of, q)) for q in sp[v.inverse_of].get(p, EMPTY)]
         actions += [(OTHER_DIRECTION, q, "prp-inv2", (q, v.inverse_of, p)) for q in po[v.inverse_of].get(p, EMPTY)]
         involved = bool(
-            sp[v.type].get(p, EMPTY) & self._property_kinds
+            self._property_kinds.intersection(sp[v.type].get(p, EMPTY))
             or sp[v.property_disjoint_with].get(p) or po[v.property_disjoint_with].get(p)
             or po[v.on_property].get(p)
             or (sp[v.property_chain_axiom] and self._cache("chains").get(p))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from kg.reasoning.fast.owlrl_base import OwlRlBase
 from kg.reasoning.fast.terms import Fact
 
@@ -29,7 +31,7 @@ class SchemaRules(OwlRlBase):
         if converse in self.known:
             derive((c1, v.equivalent_class, c2), "scm-eqc2", (f, converse))
             derive((c2, v.equivalent_class, c1), "scm-eqc2", (converse, f))
-        focus = self.subjects(v.some_values_from, c1) | self.subjects(v.all_values_from, c1)
+        focus = {*self.subjects(v.some_values_from, c1), *self.subjects(v.all_values_from, c1)}
         if focus:
             self._restriction_schema_rules(focus)
 
@@ -186,7 +188,7 @@ class SchemaRules(OwlRlBase):
                     self._max_cardinality_rules(r, x)
         self._restriction_schema_rules({r})
 
-    def _restriction_schema_rules(self, focus: set[int] | frozenset[int]) -> None:
+    def _restriction_schema_rules(self, focus: Collection[int]) -> None:
         """scm-hv, scm-svf1/2, scm-avf1/2 between the restrictions in ``focus`` and those they can relate to.
 
         Two restrictions are related by these rules only if they share their
@@ -196,10 +198,10 @@ class SchemaRules(OwlRlBase):
         for r in focus:
             partners: set[int] = set()
             for p in self.objects(r, v.on_property):
-                partners |= self.subjects(v.on_property, p)
+                partners.update(self.subjects(v.on_property, p))
             for kind in (v.some_values_from, v.all_values_from, v.has_value):
                 for filler in self.objects(r, kind):
-                    partners |= self.subjects(kind, filler)
+                    partners.update(self.subjects(kind, filler))
             for other in partners:
                 self._restriction_pair_rules(r, other)
                 self._restriction_pair_rules(other, r)
