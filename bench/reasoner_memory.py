@@ -62,8 +62,8 @@ def parts(engine: Engine) -> dict[str, int]:
     records = size(engine.why)
     counted = {id(fact) for fact in engine.known}  # a premise may be the very tuple ``known`` holds
     for record in engine.why.values():
-        records += size(record) + size(record[1])
-        for premise in record[1]:
+        records += size(record)
+        for premise in record[1:]:
             if id(premise) not in counted:
                 counted.add(id(premise))
                 records += size(premise)

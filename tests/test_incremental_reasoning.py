@@ -91,7 +91,7 @@ def check_against_scratch(engine: Engine) -> None:
     assert engine.asserted.isdisjoint(engine.why)
     assert set(engine.why) == engine.known - engine.asserted
     order = {fact: i for i, fact in enumerate(engine.why)}
-    for fact, (rule, premises) in engine.why.items():
+    for fact, (rule, *premises) in engine.why.items():
         for premise in premises:
             assert premise in engine.asserted or order.get(premise, len(order)) < order[fact], (
                 f"{rule} derivation of {_spell(engine, [fact])} uses {_spell(engine, [premise])}")

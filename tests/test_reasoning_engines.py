@@ -120,7 +120,7 @@ def test_every_rule_family_fires() -> None:
         for mode in ("owlrl", "rdfs"):
             closure = Closure(mode)
             closure.engine.add(closure.engine.terms.encode_triples(triples_of(fixture)))
-            rules |= {rule for rule, _ in closure.engine.why.values()}
+            rules |= {record[0] for record in closure.engine.why.values()}
             rules |= {problem.rule for problem in closure.engine.inconsistencies}
     # Derivations record the first rule found.  Schema facts go first, so cax-eqc, prp-eqp, cls-int2,
     # cls-uni and eq-trans conclusions are usually reached first through the subclass, subproperty

@@ -29,6 +29,9 @@ from kg.reasoning.fast.terms import Fact, TermDictionary
 from kg.reasoning.fast.vocabulary import Vocabulary
 
 Derivation = tuple[str, tuple[Fact, ...]]
+#: How the engine keeps a derivation: the rule's name followed by the premises, in one tuple (one object less
+#: per inferred fact than a rule and a tuple of premises).
+Record = tuple[str | Fact, ...]
 EMPTY: frozenset[int] = frozenset()
 #: The values of one index entry (the objects of a subject and predicate, or the subjects of an object and
 #: predicate): a tuple while there are at most :data:`SMALL` of them, a set beyond.  Most entries hold one or a
@@ -83,7 +86,7 @@ class Engine:
         self.known: set[Fact] = set()
         #: what rules test a conclusion against before deriving it (``known``; nothing while retraction collects them)
         self.head_guard: set[Fact] | frozenset[Fact] = self.known
-        self.why: dict[Fact, Derivation] = {}
+        self.why: dict[Fact, Record] = {}
         self.sp: dict[int, dict[int, Values]] = {}
         self.po: dict[int, dict[int, Values]] = {}
         self.inconsistencies: list[Inconsistency] = []
@@ -91,6 +94,9 @@ class Engine:
         self._schema_queue: deque[Fact] = deque()
         self._queue: deque[Fact] = deque()
         self._fresh: list[Fact] = []
+        #: each known schema or list fact, to itself: rules rebuild an axiom's tuple in every derivation it takes
+        #: part in, and the record keeps this one instead of a copy each time
+        self.schema_facts: dict[Fact, Fact] = {}
         self.schema_predicates = frozenset(getattr(self.v, n) for n in self.schema_predicate_names)
         self.schema_classes = frozenset(getattr(self.v, n) for n in self.schema_class_names)
         for name in ("type", *self.schema_predicate_names):
@@ -119,8 +125,10 @@ class Engine:
             self.known.add(fact)
             if fact[1] == first or fact[1] == rest:
                 lists.append(fact)
+                self.schema_facts[fact] = fact
             elif self.is_schema(fact):
                 schema.append(fact)
+                self.schema_facts[fact] = fact
             else:
                 self._queue.append(fact)
         self._schema_queue.extend(lists)
@@ -138,9 +146,11 @@ class Engine:
         if fact in self.known:
             return
         self.known.add(fact)
-        self.why[fact] = (rule, premises)
+        shared = self.schema_facts
+        self.why[fact] = (rule, *[shared.get(premise, premise) for premise in premises])
         self._fresh.append(fact)
         if fact[1] in self.schema_predicates or (fact[1] == self.v.type and fact[2] in self.schema_classes):
+            shared[fact] = fact
             self._schema_queue.append(fact)
         else:
             self._queue.append(fact)
@@ -161,7 +171,8 @@ class Engine:
 
     def derivation(self, fact: Fact) -> Derivation | None:
         """How ``fact`` was first derived, or ``None`` if it is asserted or not entailed."""
-        return self.why.get(fact)
+        record = self.why.get(fact)
+        return None if record is None else (record[0], record[1:])  # type: ignore[return-value]
 
     # -- the loop -----------------------------------------------------------------------------------
 

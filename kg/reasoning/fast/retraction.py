@@ -75,7 +75,7 @@ class _Candidates:
     def _consider(self, head: Fact) -> None:
         if head not in self.gone:
             record = self.why.get(head)
-            if record is not None and any(f in record[1] for f in self.standing_for):
+            if record is not None and any(f in record for f in self.standing_for):  # record: rule, then premises
                 self.gone.add(head)
                 self.todo.append(head)
 
@@ -128,6 +128,7 @@ def _forget(engine: Engine, gone: set[Fact]) -> None:
     known.difference_update(gone)
     for fact in gone:
         why.pop(fact, None)
+        engine.schema_facts.pop(fact, None)
         engine.unindex(fact)
     if any(engine.is_schema(f) for f in gone):
         engine._schema_changed()
