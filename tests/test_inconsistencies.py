@@ -90,3 +90,19 @@ def test_inconsistencies_of_an_unknown_or_empty_mode_is_a_400() -> None:
     assert client.get("/inconsistencies", query_string={"reasoning": "none"}).status_code == 400
     reply = client.get("/inconsistencies", query_string={"reasoning": "owl"})
     assert reply.status_code == 400 and reply.content_type == "application/problem+json"
+
+
+def test_describing_the_service_computes_no_closure() -> None:
+    """A closure not computed yet (here RDFS, computed when a query first asks for it) is not computed to describe the
+    service: on a large store that would take minutes under the writers' lock; its inconsistencies link stays."""
+    settings = Settings(base_uri=BASE)
+    graph = open_dataset(settings, [RdfSource(FIXTURES / "family.ttl")])
+    graph.ensure_reasoned("owlrl")
+    client = create_app(settings, graph).test_client()
+    assert consistency_in_description(client) == {"owlrl": ("true", "http://localhost/inconsistencies?reasoning=owlrl")}
+    assert not graph.closures.is_current("rdfs")
+    reply = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert "inconsistencies?reasoning=rdfs" in reply.get_data(as_text=True)
+    assert client.get("/inconsistencies", query_string={"reasoning": "rdfs"}).get_json() == {
+        "rdfs": {"consistent": True, "inconsistencies": []}}
+    assert consistency_in_description(client)["rdfs"] == ("true", "http://localhost/inconsistencies?reasoning=rdfs")

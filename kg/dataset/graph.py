@@ -64,6 +64,7 @@ class KnowledgeGraph:
         """Grows by one with every committed change (see :meth:`changing`)."""
         self.changed_at = time.time()
         """When the asserted data last changed (epoch seconds): HTTP ``Last-Modified`` of what is served."""
+        self._sizes: tuple[tuple[int, float, frozenset[str]], dict[str, int]] = ((-1, 0.0, frozenset()), {})
 
     def graph_iri(self, name: str) -> str:
         """The IRI of one of the dataset's graphs (``asserted``, ``inferred``…)."""
@@ -235,6 +236,17 @@ class KnowledgeGraph:
             return graphs
         named = named_iris(text, self.namespaces.prefixes(), base_iri or self.settings.base_uri)
         return graphs + sorted(g for g in self.layout.bookkeeping_graphs if g in named)
+
+    def size(self, name: str) -> int:
+        """The number of triples in graph ``name``, counted once per state of the dataset (a count of a large graph
+        scans it: describing the service must not do that on every request)."""
+        state = (self.generation, self.changed_at, self.closures.current)
+        if self._sizes[0] != state:
+            self._sizes = (state, {})
+        sizes = self._sizes[1]
+        if name not in sizes:
+            sizes[name] = self.store.count(name)
+        return sizes[name]
 
     def forget_graph_names(self) -> None:
         """Graphs may have appeared or gone: list them again when next asked."""

@@ -5,7 +5,7 @@ only when a write token is configured), every result format of
 :mod:`kg.sparql.formats` by its W3C IRI, federated query only when ``SERVICE``
 is enabled, the default entailment regime and how ``reasoning=`` switches it,
 the default dataset with its named graphs and their sizes, the limits, and
-whether the data is consistent under each entailment (with a link to
+whether the data is consistent under each entailment whose closure is computed (with a link to
 ``/inconsistencies``, which lists what it contradicts).
 The limits and the reasoning switch are properties of our own, each described
 (label and comment) in the document itself under ``<base>service#``.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.dataset import KnowledgeGraph
-from kg.dataset.consistency import inconsistencies
+from kg.dataset.consistency import known_inconsistencies
 from kg.reasoning import ENTAILING_MODES
 from kg.sparql.formats import RESULT_FORMATS
 
@@ -87,6 +87,9 @@ def describe_service(
     if graph_store is not None:
         add(service, ours + "graphStore", iri(graph_store))
 
+    # Only closures already computed: describing the service must never start one (minutes, under the writers' lock,
+    # on a large store); /inconsistencies?reasoning=MODE computes it when asked.
+    known = known_inconsistencies(graph)
     for mode, regime in REGIMES.items():
         option = ox.BlankNode()
         add(service, ours + "reasoningOption", option)
@@ -94,9 +97,10 @@ def describe_service(
         add(option, SD + "entailmentRegime", iri(regime))
         if mode == settings.default_reasoning:
             add(option, ours + "isDefault", ox.Literal("true", datatype=iri(XSD + "boolean")))
-        if mode in ENTAILING_MODES:
-            consistent = "false" if inconsistencies(graph, mode) else "true"
+        if mode in known:
+            consistent = "false" if known[mode] else "true"
             add(option, ours + "consistent", ox.Literal(consistent, datatype=iri(XSD + "boolean")))
+        if mode in ENTAILING_MODES:
             add(option, ours + "inconsistencies", iri(endpoint.removesuffix("sparql") + "inconsistencies?reasoning=" + mode))
     add(service, ours + "queryTimeout", ox.Literal(repr(float(settings.query_timeout)), datatype=iri(XSD + "decimal")))
     add(service, ours + "maxResultRows", ox.Literal(str(settings.max_result_rows), datatype=iri(XSD + "integer")))
@@ -145,7 +149,7 @@ def describe_service(
 
 
 def _count(graph: KnowledgeGraph, name: str) -> int:
-    return graph.store.count(name)
+    return graph.size(name)
 
 
 def _vocabulary(ours: str) -> list[ox.Triple]:
@@ -154,7 +158,7 @@ def _vocabulary(ours: str) -> list[ox.Triple]:
         "reasoningOption": ("reasoning option", "A value of the 'reasoning' request parameter and the entailment regime it selects for the query's default graph."),
         "parameterValue": ("parameter value", "The value to pass as reasoning=... (GET or POST parameter)."),
         "isDefault": ("is default", "True for the option used when a request gives no 'reasoning' parameter."),
-        "consistent": ("consistent", "False when the data contradicts the ontology under this option's entailment (an OWL 2 RL inconsistency rule fires)."),
+        "consistent": ("consistent", "False when the data contradicts the ontology under this option's entailment (an OWL 2 RL inconsistency rule fires); stated once that closure is computed (the inconsistencies link computes it)."),
         "inconsistencies": ("inconsistencies", "The JSON list of what the data contradicts under this option: rule, message and triples."),
         "queryTimeout": ("query timeout", "Seconds a query may run; past it the query is stopped and answered with 503 (KG_QUERY_TIMEOUT)."),
         "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
