@@ -106,3 +106,21 @@ def test_describing_the_service_computes_no_closure() -> None:
     assert client.get("/inconsistencies", query_string={"reasoning": "rdfs"}).get_json() == {
         "rdfs": {"consistent": True, "inconsistencies": []}}
     assert consistency_in_description(client)["rdfs"] == ("true", "http://localhost/inconsistencies?reasoning=rdfs")
+
+
+def test_the_described_sizes_follow_every_change() -> None:
+    client = new_client()
+
+    def default_size() -> int:
+        reply = client.get("/sparql", headers={"Accept": "text/turtle"})
+        description = rdflib.Graph().parse(data=reply.get_data(as_text=True), format="turtle")
+        sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+        default = next(description.objects(next(description.objects(None, sd.defaultDataset)), sd.defaultGraph))
+        return int(description.value(default, rdflib.URIRef("http://rdfs.org/ns/void#triples")))
+
+    before = default_size()
+    assert default_size() == before
+    update(client, f"INSERT DATA {{ <{EX}zed> <{EX}hasChild> <{EX}amy> }}")
+    assert default_size() > before + 1  # the triple and what it entails (zed is a Parent, a Person…)
+    update(client, f"DELETE DATA {{ <{EX}zed> <{EX}hasChild> <{EX}amy> }}")
+    assert default_size() == before
