@@ -154,7 +154,7 @@ def dump_served_triples(directory: Path) -> Dataset:
 
     import pyoxigraph as ox
 
-    from kg.dataset import KnowledgeGraph, open_dataset
+    from kg.dataset import open_dataset
     from kg.settings import Settings
 
     graph = open_dataset(Settings())
