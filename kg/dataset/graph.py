@@ -65,6 +65,7 @@ class KnowledgeGraph:
         self.changed_at = time.time()
         """When the asserted data last changed (epoch seconds): HTTP ``Last-Modified`` of what is served."""
         self._sizes: tuple[tuple[int, float, frozenset[str]], dict[str, int]] = ((-1, 0.0, frozenset()), {})
+        self._sizes_lock = threading.Lock()
 
     def graph_iri(self, name: str) -> str:
         """The IRI of one of the dataset's graphs (``asserted``, ``inferred``…)."""
@@ -240,13 +241,14 @@ class KnowledgeGraph:
     def size(self, name: str) -> int:
         """The number of triples in graph ``name``, counted once per state of the dataset (a count of a large graph
         scans it: describing the service must not do that on every request)."""
-        state = (self.generation, self.changed_at, self.closures.current)
-        if self._sizes[0] != state:
-            self._sizes = (state, {})
-        sizes = self._sizes[1]
-        if name not in sizes:
-            sizes[name] = self.store.count(name)
-        return sizes[name]
+        with self._sizes_lock:  # one thread counts; the others asking meanwhile wait for its figure
+            state = (self.generation, self.changed_at, self.closures.current)
+            if self._sizes[0] != state:
+                self._sizes = (state, {})
+            sizes = self._sizes[1]
+            if name not in sizes:
+                sizes[name] = self.store.count(name)
+            return sizes[name]
 
     def forget_graph_names(self) -> None:
         """Graphs may have appeared or gone: list them again when next asked."""
