@@ -7,8 +7,8 @@ Per size, the OWL 2 RL closure of ``univ-bench.ttl`` + ``lubmN.nt.gz`` is
 computed by :class:`kg.reasoning.closure.Closure` under ``tracemalloc`` (the
 N-Triples text it reads is made before tracing starts, so only what the
 reasoner allocates and keeps is counted), then its parts are sized with
-``sys.getsizeof``: the fact tuples, the ``known`` and ``asserted`` sets, the
-two indexes (predicate → subject → objects and predicate → object →
+``sys.getsizeof``: the fact tuples, the ``known`` set (asserted facts are the
+known ones without a derivation record), the two indexes (predicate → subject → objects and predicate → object →
 subjects), the derivation records and the term dictionary.  "Per fact" divides
 by the facts the engine knows (asserted + inferred, noise included).  The
 state file a persistent store keeps beside its data (see
@@ -68,8 +68,8 @@ def parts(engine: Engine) -> dict[str, int]:
                 counted.add(id(premise))
                 records += size(premise)
     terms = size(engine.terms.ids) + size(engine.terms.keys) + sum(size(key) for key in engine.terms.keys)
-    return {"fact tuples": facts, "known set": size(engine.known), "asserted set": size(engine.asserted),
-            "indexes": indexes, "derivation records": records, "term dictionary": terms}
+    return {"fact tuples": facts, "known set": size(engine.known), "indexes": indexes,
+            "derivation records": records, "term dictionary": terms}
 
 
 def measure(lubm: Path, size: int) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from kg.reasoning.fast.terms import Fact, TermDictionary
@@ -61,6 +62,33 @@ def without_value(values: Values, value: int) -> Values:
     return tuple(v for v in values if v != value)
 
 
+class AssertedFacts(AbstractSet[Fact]):
+    """The asserted facts, as a read-only set: the known facts without a derivation record.
+
+    Every fact the engine knows is either asserted or derived, and only derived ones have a record, so the
+    asserted ones need no set of their own (a set entry per asserted fact, a tenth of the reasoner's memory).
+    """
+
+    def __init__(self, known: set[Fact], why: dict[Fact, Record]) -> None:
+        self._known = known
+        self._why = why
+
+    def __contains__(self, fact: object) -> bool:
+        return fact in self._known and fact not in self._why
+
+    def __len__(self) -> int:
+        return len(self._known) - len(self._why)
+
+    def __iter__(self) -> Iterator[Fact]:
+        why = self._why
+        return (fact for fact in self._known if fact not in why)
+
+    @classmethod
+    def _from_iterable(cls, facts: Iterable[Fact]) -> set[Fact]:
+        """What set operations on the view return: a plain set."""
+        return set(facts)
+
+
 @dataclass(frozen=True)
 class Inconsistency:
     """A rule that found the data contradicting the ontology (e.g. an individual of two disjoint classes)."""
@@ -82,11 +110,11 @@ class Engine:
     def __init__(self, terms: TermDictionary | None = None) -> None:
         self.terms = terms if terms is not None else TermDictionary()
         self.v = Vocabulary(self.terms)
-        self.asserted: set[Fact] = set()
         self.known: set[Fact] = set()
         #: what rules test a conclusion against before deriving it (``known``; nothing while retraction collects them)
         self.head_guard: set[Fact] | frozenset[Fact] = self.known
         self.why: dict[Fact, Record] = {}
+        self.asserted = AssertedFacts(self.known, self.why)
         self.sp: dict[int, dict[int, Values]] = {}
         self.po: dict[int, dict[int, Values]] = {}
         self.inconsistencies: list[Inconsistency] = []
@@ -115,14 +143,12 @@ class Engine:
         schema: list[Fact] = []
         lists: list[Fact] = []
         first, rest = self.v.first, self.v.rest
+        known, why = self.known, self.why
         for fact in facts:
-            if fact in self.asserted:
+            if fact in known:
+                why.pop(fact, None)  # asserted now, if it was derived
                 continue
-            self.asserted.add(fact)
-            if fact in self.known:
-                self.why.pop(fact, None)
-                continue
-            self.known.add(fact)
+            known.add(fact)
             if fact[1] == first or fact[1] == rest:
                 lists.append(fact)
                 self.schema_facts[fact] = fact
@@ -135,7 +161,7 @@ class Engine:
         self._schema_queue.extend(schema)
         self._run()
         fresh, self._fresh = self._fresh, []
-        return [f for f in fresh if f not in self.asserted]
+        return [f for f in fresh if f in why]
 
     def is_schema(self, fact: Fact) -> bool:
         """True for facts processed ahead of instance facts."""

@@ -87,7 +87,6 @@ def retract(engine: Engine, facts: Iterable[Fact]) -> Retraction:
     if not deleted:
         return result
     result.overdeleted = _overdelete(engine, deleted)
-    engine.asserted.difference_update(deleted)
     _forget(engine, result.overdeleted)
     result.rederived = _rederive(engine, result.overdeleted)
     return result
