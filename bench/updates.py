@@ -147,6 +147,7 @@ def measure_restarts(lubm: Path, size: int, seed: int, log_dir: Path) -> list[Re
     with live_server(log_dir, *files, env=env, timeout=3600) as server:
         print(f"LUBM({size}) on oxigraph:PATH: built and reasoned in {time.perf_counter() - started:.2f} s", flush=True)
         update(server, f"DELETE DATA {{ {first} }}")
+    gone(server.process.pid)
     results = []
     for how, triple in (("after a clean stop", second), ("after kill -9", fourth), ("state file removed", third)):
         if how == "state file removed":
@@ -160,9 +161,20 @@ def measure_restarts(lubm: Path, size: int, seed: int, log_dir: Path) -> list[Re
                 update(server, f"INSERT DATA {{ {triple} }}")
                 os.killpg(server.process.pid, signal.SIGKILL)
                 server.process.wait()
+        gone(server.process.pid)
         results.append(Restart(how, ready, first_write))
         print(f"LUBM({size}) restart {how}: ready {ready:.2f} s, first write {first_write:.3f} s", flush=True)
     return results
+
+
+def gone(group: int) -> None:
+    """Wait until every process of the stopped server's group has exited (the last one holds the store's lock)."""
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
 
 
 def restart_table(rows: dict[int, list[Restart]]) -> str:
