@@ -167,14 +167,21 @@ def measure_restarts(lubm: Path, size: int, seed: int, log_dir: Path) -> list[Re
     return results
 
 
-def gone(group: int) -> None:
-    """Wait until every process of the stopped server's group has exited (the last one holds the store's lock)."""
-    while True:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
+def gone(group: int, seconds: float = 120.0) -> None:
+    """Wait until every process of the stopped server's group has exited (the last one holds the store's lock);
+    zombies do not count, they hold nothing."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        alive = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            alive = alive or (fields[0] != "Z" and int(fields[2]) == group)
+        if not alive:
             return
-        time.sleep(0.1)
+        time.sleep(0.2)
 
 
 def restart_table(rows: dict[int, list[Restart]]) -> str:
