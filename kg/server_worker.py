@@ -106,25 +106,39 @@ class PatientThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._hand_over(conn)
             return
         conn.sock.setblocking(False)
-        conn.gather_until = time.monotonic() + HEAD_SECONDS
-        self._gathering.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self._on_head_bytes, conn))
+        head = self._read_head(conn)  # a kept-alive connection comes from the poller: its next head is usually here
+        if head is None:
+            conn.gather_until = time.monotonic() + HEAD_SECONDS
+            self._gathering.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self._on_head_bytes, conn))
+        elif head:
+            self._hand_over(conn)
+        else:
+            self._close(conn)
 
     def _on_head_bytes(self, conn: Any, _sock: Any) -> None:
+        head = self._read_head(conn)
+        if head is None:
+            return
+        self._stop_gathering(conn)
+        if head:
+            self._hand_over(conn)
+        else:
+            self._close(conn)
+
+    def _read_head(self, conn: Any) -> bool | None:
+        """Gather what has arrived of ``conn``'s request head: True once it is whole (or too large: gunicorn refuses
+        it), False if the client left, None while more is to come."""
         try:
             data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            return
+            return None
         except OSError:
             data = b""
-        if not data:  # the client left
-            self._stop_gathering(conn)
-            self._close(conn)
-            return
+        if not data:
+            return False
         conn.gathered += data
-        if _ends_head(conn.gathered) or len(conn.gathered) > MAX_HEAD_BYTES:  # gunicorn refuses a head too large
-            self._stop_gathering(conn)
-            self._hand_over(conn)
+        return True if _ends_head(conn.gathered) or len(conn.gathered) > MAX_HEAD_BYTES else None
 
     def _hand_over(self, conn: Any) -> None:
         if conn.parser is None:
