@@ -93,3 +93,19 @@ def test_a_refused_query_keeps_its_line_and_column(counted_app: Flask) -> None:
                                           headers={"Accept": "application/json"})
     assert reply.status_code == 400
     assert reply.get_json()["line"] == 2
+
+
+def test_a_body_shorter_than_announced_is_answered_as_flask_answers_it(counted_app: Flask) -> None:
+    import io
+
+    from werkzeug.test import EnvironBuilder, run_wsgi_app
+
+    def send(headers: dict[str, str]) -> tuple[str, bytes]:
+        environ = EnvironBuilder("/sparql", method="POST", data=b"ASK {}" + b" " * 94,
+                                 headers={"Content-Type": "application/sparql-query", **headers}).get_environ()
+        environ["wsgi.input"] = io.BytesIO(b"ASK {}")  # the client left after 6 of its 100 bytes
+        body, status, _ = run_wsgi_app(counted_app, environ, buffered=True)
+        return status, b"".join(body)
+
+    plain, flask = send({}), send(THROUGH_FLASK)
+    assert plain == flask and plain[0].startswith("400")
