@@ -62,12 +62,22 @@ def test_refusals_and_answers_seeing_uncommitted_changes_are_not_kept(graph: Kno
 
 
 def test_only_the_most_recently_given_answers_are_kept_within_the_bound(graph: KnowledgeGraph) -> None:
-    small = AnswerCache(InProcessEvaluator(graph, graph.settings), graph, max_bytes=16 * 150)
+    small = AnswerCache(InProcessEvaluator(graph, graph.settings), graph, max_bytes=16 * 1024)
     jobs = [QueryJob(f"SELECT * WHERE {{ ?s ?p ?o }} OFFSET {n % 10} LIMIT 1 # {n}", "none", solutions_format="csv")
             for n in range(200)]
     first, second = small.evaluate(jobs[0]), small.evaluate(jobs[1])
-    assert 0 < len(first.body) <= 150 and small.evaluate(jobs[0]) is first  # now the most recently given
+    assert first.ok and small.evaluate(jobs[0]) is first  # now the most recently given
     for job in jobs[2:]:  # far more than the bound holds
         small.evaluate(job)
         assert small.evaluate(jobs[0]) is first
     assert small.evaluate(jobs[1]) is not second
+
+
+def test_long_queries_with_short_answers_count_against_the_bound(graph: KnowledgeGraph) -> None:
+    small = AnswerCache(InProcessEvaluator(graph, graph.settings), graph, max_bytes=16 * 4096)
+    padding = "#" + "x" * 3000 + "\n"
+    jobs = [QueryJob(f"{padding}ASK {{ ?s ?p {n} }}", "none") for n in range(40)]  # 4 bytes of answer, 3 KB of text
+    first = small.evaluate(jobs[0])
+    for job in jobs[1:]:
+        small.evaluate(job)
+    assert small.evaluate(jobs[0]) is not first  # 40 texts of 3 KB pass 64 KB: the oldest went

@@ -14,7 +14,7 @@ and the answer of a query that may answer differently on the same data: one
 naming ``NOW``, ``RAND``, ``UUID``, ``STRUUID``, ``BNODE`` or ``SERVICE``, or
 writing blank nodes of its own (``_:`` or ``[``).  These are found by their
 names anywhere in the text, so a false alarm only costs a miss.  At most
-:data:`MAX_BYTES` of answers are kept, the least recently given dropped first.
+:data:`MAX_BYTES` of answers are kept, counting their query texts too, the least recently given dropped first.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.evaluation.job import Outcome, QueryJob, Solution
 from kg.evaluation import Evaluator
 
-#: Bytes of answers kept in all; an answer larger than a sixteenth of it is never kept.
+#: Bytes of answers kept in all (their bodies, query texts and dataset IRIs, and :data:`ENTRY_BYTES` each); an
+#: answer taking more than a sixteenth of it is never kept.
 MAX_BYTES = 32 * 1024 * 1024
+#: What one kept answer is counted for beyond its bodies and texts (the objects that hold them).
+ENTRY_BYTES = 512
 #: What makes a query's answer change without its data changing.
 VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE|SERVICE)\b|_:|\[", re.IGNORECASE)
 
@@ -56,7 +59,7 @@ class AnswerCache:
                 self._answers.move_to_end(job)
                 return kept
         outcome = self._evaluator.evaluate(job)
-        if outcome.ok and len(outcome.body) <= self._max_bytes // 16:
+        if outcome.ok and _size(job, outcome) <= self._max_bytes // 16:
             self._keep(job, outcome, generation)
         return outcome
 
@@ -81,9 +84,15 @@ class AnswerCache:
                 self._generation = generation
             previous = self._answers.pop(job, None)
             if previous is not None:
-                self._bytes -= len(previous.body)
+                self._bytes -= _size(job, previous)
             self._answers[job] = outcome
-            self._bytes += len(outcome.body)
+            self._bytes += _size(job, outcome)
             while self._bytes > self._max_bytes:
-                _, dropped = self._answers.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                dropped_job, dropped = self._answers.popitem(last=False)
+                self._bytes -= _size(dropped_job, dropped)
+
+
+def _size(job: QueryJob, outcome: Outcome) -> int:
+    """What keeping ``outcome`` for ``job`` is counted for: a flood of long queries with short answers is bounded too."""
+    return (ENTRY_BYTES + len(outcome.body) + len(job.text) + sum(map(len, job.default_graph_uris))
+            + sum(map(len, job.named_graph_uris)))
