@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +13,7 @@ from flask import Flask, Response, abort, g, request
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.dataset import KnowledgeGraph, open_dataset
 from kg.settings import Settings
+from kg.web import OUTSIDE_PREFIX
 
 
 def create_app(
@@ -28,6 +28,7 @@ def create_app(
     from kg.settings import load_settings
     from kg.web import (auth, canned, changes, errors, explain, graph_store, inconsistencies, linked_data, query_page,
                         security, sparql)
+    from kg.web.query_path import QueryPath
 
     settings = settings or load_settings()
     if graph is None:
@@ -39,10 +40,12 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["kg.settings"] = settings
     app.extensions["kg.graph"] = graph
-    app.extensions["kg.evaluator"] = evaluator or InProcessEvaluator(graph, settings)
+    evaluator = evaluator or InProcessEvaluator(graph, settings)
+    app.extensions["kg.evaluator"] = evaluator
     app.extensions["kg.catalogue"] = Catalogue.from_settings(settings)
     errors.install(app)
     security.install(app, settings.max_request_bytes)
+    app.wsgi_app = QueryPath(app.wsgi_app, settings, evaluator)  # type: ignore[method-assign]
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(canned.blueprint)
     app.register_blueprint(query_page.blueprint)
@@ -55,10 +58,6 @@ def create_app(
     _serve_under(app, settings.base_path)
     auth.install(app)
     return app
-
-
-OUTSIDE_PREFIX = "kg.outside_prefix"
-"""WSGI environ key set on a request whose path is not under the base IRI's path (answered 404)."""
 
 
 class PathPrefix:
@@ -113,26 +112,17 @@ def _serve_under(app: Flask, base_path: str) -> None:
 
 
 def _log_requests(app: Flask) -> None:
-    """One log line per request: method, path, status, milliseconds, result rows when known, the caller's name
-    when it has one (never its token)."""
-    logger = logging.getLogger("kg.requests")
+    """One log line per request (:func:`kg.web.request_log.log_request`), never with the caller's token."""
+    from kg.web.request_log import log_request
 
     @app.before_request
     def start_timer() -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
-    def log_request(response: Response) -> Response:
+    def log_answer(response: Response) -> Response:
         elapsed_ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-        rows = g.get("result_rows")
         caller = g.get("caller")
-        logger.info(
-            "%s %s %s %.1fms%s%s",
-            request.method,
-            request.full_path.rstrip("?"),
-            response.status_code,
-            elapsed_ms,
-            f" rows={rows}" if rows is not None else "",
-            f" user={caller.name}" if caller is not None and not caller.anonymous else "",
-        )
+        log_request(request.method, request.full_path.rstrip("?"), response.status_code, elapsed_ms,
+                    g.get("result_rows"), caller.name if caller is not None and not caller.anonymous else None)
         return response

@@ -3,7 +3,8 @@
 That process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
 query first asks for them) and
 applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
-started here and stopped when the server exits.
+started here and stopped when the server exits, unless their answer is known already
+(:mod:`kg.evaluation.answer_cache`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from gunicorn.app.base import BaseApplication
 
 from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
+from kg.evaluation.answer_cache import AnswerCache
 from kg.evaluation.pool import WorkerPool
 from kg.evaluation.worker import bound_heap_fragmentation
 from kg.dataset import KnowledgeGraph
@@ -90,7 +92,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             pool = WorkerPool(graph, settings)
             pools.append(pool)
             timings.append(f"{pool.size} query worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
-            evaluator = pool
+            evaluator = AnswerCache(pool, graph)  # the data changes only through this process: it knows when
         else:  # the remote server evaluates; its HTTP time-out stops a query past KG_QUERY_TIMEOUT
             evaluator = InProcessEvaluator(graph, settings)
             timings.append(f"queries evaluated by {graph.store.describe()}")

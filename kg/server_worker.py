@@ -16,6 +16,12 @@ threads, and the server answered nobody, for good.  Here:
 
 So a slow client holds a thread for a bounded time at most, and one that
 trickles its headers holds none.
+
+A thread that answered a kept-alive client waits :data:`NEXT_HEAD_SECONDS` for
+its next request and answers it at once if its whole head came meanwhile, as
+long as there are no more connections than threads: a client that sends
+request after request then costs no trip through the event loop (two wake-ups
+of its thread, a thread hand-off and poller changes per request).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import errno
 import functools
 import io
+import select
 import selectors
 import socket
 import time
@@ -42,6 +49,9 @@ MAX_HEAD_BYTES = 2_000_000
 REQUEST_SECONDS = 20.0
 #: Seconds one write of an answer may wait for a client that does not read it.
 WRITE_SECONDS = 60.0
+#: Seconds a thread that answered a kept-alive client waits for its next request head (while every connection can
+#: have a thread) before handing the connection back to the event loop.
+NEXT_HEAD_SECONDS = 0.005
 
 
 class PatientSocket(socket.socket):
@@ -90,6 +100,31 @@ class PatientThreadWorker(ThreadWorker):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._gathering: deque[Any] = deque()  # connections whose request head is incomplete, oldest first
 
+    def handle(self, conn: Any) -> Any:
+        """Answer the request on ``conn``, then the ones after it whose heads come within :data:`NEXT_HEAD_SECONDS`."""
+        while True:
+            kept = super().handle(conn)
+            if kept is not True or not self._next_head_came(conn):
+                return kept
+
+    def _next_head_came(self, conn: Any) -> bool:
+        """True if the next request head on kept-alive ``conn`` came whole within :data:`NEXT_HEAD_SECONDS` (what did
+        come of it stays in the parser's buffer, where the event loop takes it from)."""
+        if (not self.alive or conn.is_http2 or self.nr_conns > self.cfg.threads
+                or conn.parser.unreader.buf.getvalue()):
+            return False
+        poll = select.poll()
+        poll.register(conn.sock, select.POLLIN)
+        if not poll.poll(NEXT_HEAD_SECONDS * 1000):
+            return False
+        conn.sock.setblocking(False)
+        try:
+            data = conn.sock.recv(65536)
+        except OSError:  # BlockingIOError included: the event loop finds out what became of the connection
+            return False
+        conn.parser.unreader.unread(data)
+        return bool(data) and _ends_head(data)
+
     def enqueue_req(self, conn: Any) -> None:
         """Hand ``conn`` to a thread once a whole request head has arrived on it; until then, gather it here."""
         if not isinstance(conn.sock, PatientSocket):
@@ -106,25 +141,39 @@ class PatientThreadWorker(ThreadWorker):  # type: ignore[misc]
             self._hand_over(conn)
             return
         conn.sock.setblocking(False)
-        conn.gather_until = time.monotonic() + HEAD_SECONDS
-        self._gathering.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self._on_head_bytes, conn))
+        head = self._read_head(conn)  # a kept-alive connection comes from the poller: its next head is usually here
+        if head is None:
+            conn.gather_until = time.monotonic() + HEAD_SECONDS
+            self._gathering.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self._on_head_bytes, conn))
+        elif head:
+            self._hand_over(conn)
+        else:
+            self._close(conn)
 
     def _on_head_bytes(self, conn: Any, _sock: Any) -> None:
+        head = self._read_head(conn)
+        if head is None:
+            return
+        self._stop_gathering(conn)
+        if head:
+            self._hand_over(conn)
+        else:
+            self._close(conn)
+
+    def _read_head(self, conn: Any) -> bool | None:
+        """Gather what has arrived of ``conn``'s request head: True once it is whole (or too large: gunicorn refuses
+        it), False if the client left, None while more is to come."""
         try:
             data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            return
+            return None
         except OSError:
             data = b""
-        if not data:  # the client left
-            self._stop_gathering(conn)
-            self._close(conn)
-            return
+        if not data:
+            return False
         conn.gathered += data
-        if _ends_head(conn.gathered) or len(conn.gathered) > MAX_HEAD_BYTES:  # gunicorn refuses a head too large
-            self._stop_gathering(conn)
-            self._hand_over(conn)
+        return True if _ends_head(conn.gathered) or len(conn.gathered) > MAX_HEAD_BYTES else None
 
     def _hand_over(self, conn: Any) -> None:
         if conn.parser is None:

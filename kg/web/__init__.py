@@ -8,6 +8,9 @@ from kg.evaluation import Evaluator, WithLimits
 from kg.dataset import KnowledgeGraph
 from kg.settings import Settings
 
+OUTSIDE_PREFIX = "kg.outside_prefix"
+"""WSGI environ key set on a request whose path is not under the base IRI's path (answered 404)."""
+
 
 def current_graph() -> KnowledgeGraph:
     """The knowledge graph the running app serves."""

@@ -24,6 +24,10 @@ from kg.web.changes import logged, written
 
 blueprint = Blueprint("sparql", __name__)
 
+EVALUATED = "kg.evaluated_query"
+"""WSGI environ key of a query's :class:`~kg.evaluation.job.Outcome` evaluated before the view ran (a refusal to
+answer: :mod:`kg.web.query_path` hands those to the view rather than evaluating the query twice)."""
+
 METHODS = ["GET", "HEAD", "POST", "OPTIONS"]
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -58,8 +62,16 @@ def allow_browser_tools(response: Response) -> Response:
 
 
 def _query(operation: QueryRequest) -> Response:
-    solutions_format, graph_format = negotiate_header(request.headers.get("Accept", ""), operation.format)
-    job = QueryJob(
+    evaluated = request.environ.pop(EVALUATED, None)  # by the plain WSGI path, which answers only successes itself
+    if evaluated is not None:
+        return answer(evaluated)
+    return answer(current_evaluator().evaluate(query_job(operation, request.headers.get("Accept", ""))))
+
+
+def query_job(operation: QueryRequest, accept: str) -> QueryJob:
+    """The job answering ``operation`` in the formats ``format=``, else the ``Accept`` header, asks for."""
+    solutions_format, graph_format = negotiate_header(accept, operation.format)
+    return QueryJob(
         operation.text,
         operation.reasoning,
         operation.default_graph_uris,
@@ -67,7 +79,6 @@ def _query(operation: QueryRequest) -> Response:
         solutions_format=solutions_format.name if solutions_format else None,
         graph_format=graph_format.name if graph_format else None,
     )
-    return answer(current_evaluator().evaluate(job))
 
 
 def _update(operation: UpdateRequest) -> Response:
