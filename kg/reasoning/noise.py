@@ -4,11 +4,9 @@ A rule reasoner such as owlrl derives, besides the facts users ask about,
 triples that no user wants and that would swamp every query and page:
 
 * **axiomatic triples about the RDF, RDFS, OWL and XSD vocabularies themselves**
-  (``owl:Thing a owl:Class``, ``rdfs:label a owl:AnnotationProperty``,
-  ``owl:Nothing rdfs:subClassOf owl:Thing``…): any triple whose subject is in one
-  of those namespaces, except ``D rdf:type rdfs:Datatype`` for the 32 datatypes
-  OWL 2 RL supports (rule ``dt-type1``: what the empty graph entails about them,
-  and what a client asking which datatypes exist expects);
+  (``xsd:string a rdfs:Datatype``, ``owl:Thing a owl:Class``,
+  ``rdfs:label a owl:AnnotationProperty``, ``owl:Nothing rdfs:subClassOf owl:Thing``…):
+  any triple whose subject is in one of those namespaces;
 * **reflexive identities**: ``x owl:sameAs x``, ``x owl:equivalentClass x``,
   ``x owl:equivalentProperty x``, ``x rdfs:subClassOf x``, ``x rdfs:subPropertyOf x``;
 * **literal datatype bookkeeping**: owlrl treats literals as resources while it
@@ -40,25 +38,13 @@ REFLEXIVE_NOISE = frozenset(
 )
 TRIVIAL_TYPES = frozenset({OWL + "Thing", RDFS + "Resource"})
 TRIVIAL_SUPER = frozenset({RDFS + "subClassOf", RDFS + "domain", RDFS + "range"})
-#: The datatypes of OWL 2 RL (its specification's section 4.2; not owl:real nor owl:rational): each ``rdf:type
-#: rdfs:Datatype`` by rule dt-type1.
-RL_DATATYPES = (
-    RDF + "PlainLiteral", RDF + "XMLLiteral", RDFS + "Literal",
-    *(XSD + name for name in (
-        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger", "negativeInteger",
-        "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
-        "double", "float", "string", "normalizedString", "token", "language", "Name", "NCName", "NMTOKEN",
-        "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime", "dateTimeStamp")),
-)
-_DATATYPE_AXIOMS = frozenset(RL_DATATYPES)
-_DATATYPE = ox.NamedNode(RDFS + "Datatype")
 
 
 def is_noise(triple: ox.Triple) -> bool:
     """True for the bookkeeping triples described in this module's docstring."""
     subject, predicate, obj = triple.subject, triple.predicate.value, triple.object
     if isinstance(subject, ox.NamedNode) and subject.value.startswith(BUILT_IN_NAMESPACES):
-        return not (predicate == RDF + "type" and subject.value in _DATATYPE_AXIOMS and obj == _DATATYPE)
+        return True
     if predicate in REFLEXIVE_NOISE and subject == obj:
         return True
     if isinstance(obj, ox.NamedNode):

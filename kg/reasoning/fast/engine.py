@@ -115,8 +115,6 @@ class Engine:
         self.head_guard: set[Fact] | frozenset[Fact] = self.known
         self.why: dict[Fact, Record] = {}
         self.asserted = AssertedFacts(self.known, self.why)
-        #: facts that follow from nothing (a rule without premises), each with its rule; derived from the start
-        self.axioms: dict[Fact, str] = {}
         self.sp: dict[int, dict[int, Values]] = {}
         self.po: dict[int, dict[int, Values]] = {}
         self.inconsistencies: list[Inconsistency] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kg.reasoning.fast.engine import Engine
 from kg.reasoning.fast.terms import Fact, iri
-from kg.reasoning.noise import BUILT_IN_NAMESPACES, REFLEXIVE_NOISE, RDFS, RL_DATATYPES, TRIVIAL_SUPER, TRIVIAL_TYPES
+from kg.reasoning.noise import BUILT_IN_NAMESPACES, REFLEXIVE_NOISE, TRIVIAL_SUPER, TRIVIAL_TYPES
 
 
 class NoiseFilter:
@@ -19,14 +19,12 @@ class NoiseFilter:
         self._trivial_types = frozenset(terms.encode(iri(c)) for c in TRIVIAL_TYPES)
         self._trivial_super = frozenset(terms.encode(iri(p)) for p in TRIVIAL_SUPER)
         self._thing = engine.v.thing
-        self._datatype = terms.encode(iri(RDFS + "Datatype"))
-        self._datatypes = frozenset(terms.encode(iri(d)) for d in RL_DATATYPES)
 
     def is_noise(self, fact: Fact) -> bool:
         """True for the bookkeeping triples :mod:`kg.reasoning.noise` describes."""
         s, p, o = fact
         if self._keys[s].startswith(self._prefixes):
-            return not (p == self._type and o == self._datatype and s in self._datatypes)
+            return True
         if s == o and p in self._reflexive:
             return True
         if p == self._type and o in self._trivial_types:

@@ -12,8 +12,7 @@ from itertools import product
 
 from kg.reasoning.fast.datatypes import FAMILIES
 from kg.reasoning.fast.engine import Engine
-from kg.reasoning.fast.terms import Fact, iri, is_literal, literal_datatype
-from kg.reasoning.noise import RDFS, RL_DATATYPES
+from kg.reasoning.fast.terms import Fact, is_literal, literal_datatype
 
 #: predicates whose facts are axioms about classes and properties
 SCHEMA_PREDICATES = (
@@ -70,11 +69,6 @@ class OwlRlBase(Engine):
         self._same = self.sp[v.same_as]
         self._list_predicates = frozenset(getattr(v, n) for n in LIST_PREDICATES)
         self._datatypes = frozenset(self.terms.encode(datatype) for datatype in FAMILIES)
-        datatype = self.terms.encode(iri(RDFS + "Datatype"))
-        for name in RL_DATATYPES:  # dt-type1
-            axiom = (self.terms.encode(iri(name)), v.type, datatype)
-            self.axioms[axiom] = "dt-type1"
-            self.derive(axiom, "dt-type1", ())
 
     def _schema_changed(self) -> None:
         self._caches.clear()
