@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import Connection, get_request  # noqa: E402
+from bench.load import Connection, get_path, get_request  # noqa: E402
 from tests.live_server import free_port, request, server_process, session_pss_mb  # noqa: E402
 
 LUBM = Path("/work/shared/bench/lubm")
@@ -98,7 +98,7 @@ def client(port: int, requests: list[bytes], index: int, seconds: float, results
 def light_load(row: Row, port: int, endpoint: str, seconds: float, concurrency: int) -> None:
     """The light mix from ``concurrency`` client processes for ``seconds``, into ``row``."""
     texts = [(LUBM / "queries" / f"{name}.rq").read_text() for name in LIGHT]
-    requests = [get_request(endpoint, text, ACCEPT) for text in texts]
+    requests = [get_request(get_path(endpoint, text), ACCEPT) for text in texts]
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     clients = [context.Process(target=client, args=(port, requests, i, seconds, results)) for i in range(concurrency)]
