@@ -163,3 +163,30 @@ def test_a_server_killed_after_writes_restarts_without_reasoning_and_keeps_infer
         log = server.log()
     assert "reasoning (owlrl, engine" not in log
     assert "and 2 later changes from the log" in log
+
+
+class Refused(Exception):
+    """What the check below raises."""
+
+
+def test_a_refused_change_never_reaches_the_saved_state(tmp_path: Path) -> None:
+    """A closure computed inside a change (its file was unusable) is saved only between changes: a change refused
+    after it (here by a check, as the SHACL guard refuses) leaves no trace in the file, even one that keeps the
+    number of asserted triples (one removed, one added) and then a kill."""
+    store = tmp_path / "store"
+    graph = _open(store, [])
+    graph.close()
+    (store / STATE).unlink()
+    graph = _open(store, [])
+
+    def refuse(_removed: object, _added: object) -> None:
+        raise Refused()
+
+    graph.checks.append(refuse)
+    with pytest.raises(Refused):
+        graph.apply_changes([_quad("cid", "hasChild", "eve")], [_quad("bob", "hasChild", "cid")])
+    graph.store.close()  # killed: nothing saved at close
+    graph = _open(store, [])
+    graph.apply_changes([_quad("ann", "likes", "bob")], [])
+    _assert_closure_of_asserted(graph)
+    graph.close()

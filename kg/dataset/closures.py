@@ -102,9 +102,7 @@ class Closures:
             self._store.replace_graph(target, ())
             self._store.add_ntriples(target, closure.ntriples(additions))
             self._kept[mode] = closure
-            if self._checkpoints is not None:
-                self._checkpoints.save(mode, closure, progress)
-                self._unsaved.discard(mode)
+            self._unsaved.add(mode)  # saved between changes (save_kept): a change in progress may yet be undone
             asserted, inferred = closure.asserted_count, len(additions)
             problems = tuple(closure.describe(i) for i in closure.engine.inconsistencies)
         else:
@@ -139,12 +137,13 @@ class Closures:
             if closure is not None:
                 self._kept[mode] = closure
 
-    def save_kept(self) -> None:
-        """Write the files of the kept closures changed since they were last written (the dataset is closing)."""
+    def save_kept(self, progress: Progress = logger.info) -> None:
+        """Write the files of the kept closures changed since they were last written; call it between changes
+        only (after a closure is computed, or when the dataset closes), when the store holds committed changes alone."""
         if self._checkpoints is None:
             return
         for mode in sorted(self._unsaved & self._current & self._kept.keys()):
-            self._checkpoints.save(mode, self._kept[mode], logger.info)
+            self._checkpoints.save(mode, self._kept[mode], progress)
         self._unsaved.clear()
 
     def _restored(self, mode: str) -> Closure | None:

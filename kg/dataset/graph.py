@@ -198,6 +198,7 @@ class KnowledgeGraph:
             report = self.closures.compute(mode, progress)
             self.forget_graph_names()
             self.flush()
+            self.closures.save_kept(progress)
             return report
 
     def ensure_reasoned(self, mode: str, progress: Progress = _quiet) -> None:
