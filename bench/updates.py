@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import LiveServer, clean_environment, live_server  # noqa: E402
+from tests.live_server import LiveServer, clean_environment, live_server, process_stats  # noqa: E402
 
 DEFAULT_LUBM = ROOT.parent / "shared" / "bench" / "lubm"
 TOKEN = "bench-updates-token"
@@ -172,14 +172,7 @@ def gone(group: int, seconds: float = 120.0) -> None:
     zombies do not count, they hold nothing."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        alive = False
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            alive = alive or (fields[0] != "Z" and int(fields[2]) == group)
-        if not alive:
+        if not any(fields[0] != "Z" and int(fields[2]) == group for _, fields in process_stats()):
             return
         time.sleep(0.2)
 

@@ -196,8 +196,8 @@ class ChangeLog:
         return self._next - 1
 
     def asserted_changes_after(self, number: int, asserted: str) -> tuple[int, list[ox.Triple], list[ox.Triple]] | None:
-        """The net change of graph ``asserted`` over the entries after ``number``: (entries, triples removed, triples
-        added); ``None`` if one of them is a bulk load (its triples are not in the log)."""
+        """The net change of graph ``asserted`` over the entries after ``number``: (how many of them changed it, triples
+        removed, triples added); ``None`` if one of them is a bulk load (its triples are not in the log)."""
         term, graph = self.term, self.graph
         loads = self.store.query(
             f"ASK {{ GRAPH {graph} {{ ?c {term('changeNumber')} ?n ; {term('loadedTriples')} ?t FILTER(?n > {number}) }} }}")
@@ -217,10 +217,7 @@ class ChangeLog:
                     added[triple] = None
             elif added.pop(triple, 0) == 0:
                 removed[triple] = None
-        entries = self.store.query(
-            f"SELECT (COUNT(?c) AS ?k) WHERE {{ GRAPH {graph} {{ ?c {term('changeNumber')} ?n FILTER(?n > {number}) }} }}")
-        row = next(iter(entries))  # type: ignore[call-overload]
-        return int(row["k"].value), list(removed), list(added)
+        return len({entry for entry, _, _ in steps}), list(removed), list(added)
 
     def entry_quads(self, number: int, note: ChangeNote, started: ox.Literal, ended: ox.Literal,
                     removed: Iterable[ox.Quad], added: Iterable[ox.Quad]) -> list[ox.Quad]:
