@@ -9,6 +9,7 @@ started here and stopped when the server exits, unless their answer is known alr
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -76,10 +77,6 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             before = time.perf_counter()
             graph.ensure_reasoned(mode, echo)
             timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")
-        if graph.store.directory is not None:
-            before = time.perf_counter()
-            graph.restore_closures()
-            timings.append(f"reasoner state {time.perf_counter() - before:.2f} s")
         return graph, timings
 
     def build() -> Flask:
@@ -97,6 +94,8 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             evaluator = InProcessEvaluator(graph, settings)
             timings.append(f"queries evaluated by {graph.store.describe()}")
         app = create_app(settings, graph, evaluator=evaluator)
+        if graph.store.directory is not None:  # only writes need it: read while queries are served
+            threading.Thread(target=graph.restore_closures, name="kg-reasoner-state", daemon=True).start()
         echo(f"ready in {time.perf_counter() - started:.2f} s ({', '.join(timings)})")
         echo(f"listening on http://{settings.host}:{settings.port}{settings.base_path}sparql")
         return app

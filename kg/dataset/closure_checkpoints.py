@@ -26,6 +26,7 @@ import os
 import pickle
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kg.dataset.change_log import ChangeLog
@@ -75,6 +76,12 @@ class ClosureCheckpoints:
     def restore(self, mode: str, progress: Progress) -> Closure | None:
         """``mode``'s closure as of the last committed change, from its file and the log; ``None`` (and why, to
         ``progress``) when there is no usable file."""
+        saved = self.read(mode, progress)
+        return self.bring_up_to_date(saved, progress) if saved is not None else None
+
+    def read(self, mode: str, progress: Progress) -> SavedClosure | None:
+        """``mode``'s file as it was last written (no store access: changes may go on meanwhile); ``None`` (and why,
+        to ``progress``) when there is no usable file."""
         started = time.perf_counter()
         target = self.path(mode)
         try:
@@ -94,10 +101,16 @@ class ClosureCheckpoints:
         if not isinstance(closure, Closure) or closure.mode != mode:
             progress(f"{target.name} does not hold a {mode} closure: the closure is computed again")
             return None
-        read = time.perf_counter() - started
-        changes = self._log.asserted_changes_after(after, self._layout.asserted)
+        return SavedClosure(closure, after, time.perf_counter() - started)
+
+    def bring_up_to_date(self, saved: SavedClosure, progress: Progress) -> Closure | None:
+        """``saved`` with the changes committed after it replayed from the log (call between changes); ``None``
+        (and why, to ``progress``) if the log cannot replay them or the result does not match the store."""
+        closure, mode = saved.closure, saved.closure.mode
+        name = self.path(mode).name
+        changes = self._log.asserted_changes_after(saved.change, self._layout.asserted)
         if changes is None:
-            progress(f"{target.name} predates a bulk load: the closure is computed again")
+            progress(f"{name} predates a bulk load: the closure is computed again")
             return None
         count, removed, added = changes
         if removed:
@@ -106,12 +119,22 @@ class ClosureCheckpoints:
             closure.grow(added)
         stored = self._store.count(self._layout.asserted)
         if closure.asserted_count != stored:
-            progress(f"{target.name} holds {closure.asserted_count:,} asserted triples where the store holds "
+            progress(f"{name} holds {closure.asserted_count:,} asserted triples where the store holds "
                      f"{stored:,}: the closure is computed again")
             return None
-        progress(f"read the reasoner's state ({mode}) from {target.name} in {read:.2f} s"
+        progress(f"read the reasoner's state ({mode}) from {name} in {saved.seconds:.2f} s"
                  + (f", and {count} later change{'s' if count != 1 else ''} from the log" if count else ""))
         return closure
+
+
+@dataclass(frozen=True)
+class SavedClosure:
+    """A closure as read from its file: it includes the change-log entries up to number ``change``."""
+
+    closure: Closure
+    change: int
+    seconds: float
+    """How long reading it took."""
 
 
 def _unpickle(handle: object) -> object:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg import reasoning
-from kg.dataset.closure_checkpoints import ClosureCheckpoints
+from kg.dataset.closure_checkpoints import ClosureCheckpoints, SavedClosure
 from kg.dataset.layout import DatasetLayout
 from kg.reasoning.closure import Closure
 from kg.reasoning.fast.terms import Fact
@@ -136,6 +136,23 @@ class Closures:
             closure = self._restored(mode)
             if closure is not None:
                 self._kept[mode] = closure
+
+    def unrestored(self) -> list[str]:
+        """The current modes whose kept closure may be read back from a file (none is kept yet)."""
+        return sorted(self._current - self._kept.keys()) if self._checkpoints is not None else []
+
+    def read_saved(self, mode: str) -> SavedClosure | None:
+        """``mode``'s file as last written, read without touching the store (so without the dataset's lock)."""
+        return self._checkpoints.read(mode, logger.info) if self._checkpoints is not None else None
+
+    def adopt(self, mode: str, saved: SavedClosure) -> None:
+        """Keep ``saved``, brought up to date from the change log, as ``mode``'s closure, unless the dataset moved
+        on meanwhile (``mode`` no longer current, or a closure kept already); call between changes."""
+        if self._checkpoints is None or mode not in self._current or mode in self._kept:
+            return
+        closure = self._checkpoints.bring_up_to_date(saved, logger.info)
+        if closure is not None:
+            self._kept[mode] = closure
 
     def save_kept(self, progress: Progress = logger.info) -> None:
         """Write the files of the kept closures changed since they were last written; call it between changes

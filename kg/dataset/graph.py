@@ -56,6 +56,7 @@ class KnowledgeGraph:
         self.closures = Closures(store, self.layout, settings.reasoner, checkpoints)
         self.record = DatasetRecord(store, settings.base_uri, settings.reasoner)
         self._lock = threading.RLock()
+        self._closed = False
         self._listeners: list[Callable[[StoreDelta], None]] = []
         self.checks: list[Callable[[Mapping[ox.Quad, None], Mapping[ox.Quad, None]], None]] = []
         """Called before a change commits with its (removed, added) quads, closures included: raising refuses it."""
@@ -160,14 +161,26 @@ class KnowledgeGraph:
 
     def restore_closures(self) -> None:
         """Read back now the closures the reasoner saved beside a persistent store (see
-        :mod:`kg.dataset.closure_checkpoints`), so that the first write costs what any write costs."""
+        :mod:`kg.dataset.closure_checkpoints`), so that the first write costs what any write costs.
+
+        The files are read without the dataset's lock (seconds on millions of triples: a write meanwhile reads
+        them itself), then brought up to date from the change log with it.
+        """
         with self._lock:
-            self.closures.restore_kept()
+            modes = self.closures.unrestored()
+        saved = {mode: self.closures.read_saved(mode) for mode in modes}
+        with self._lock:
+            if self._closed:
+                return
+            for mode, closure in saved.items():
+                if closure is not None:
+                    self.closures.adopt(mode, closure)
 
     def close(self) -> None:
         """Save what the reasoner keeps beside a persistent store (so the next process need not recompute it) and
         close the store; the dataset must not be used after."""
         with self._lock:
+            self._closed = True
             try:
                 self.closures.save_kept()
             finally:

@@ -3,13 +3,15 @@
 pyoxigraph cannot cancel a running query, and a query that overflows its stack
 kills the process it runs in.  So the server's process keeps the authoritative
 graph (and applies updates), while queries run in ``KG_WORKERS`` worker
-processes, each holding an in-memory replica of the whole dataset:
+processes, each holding a replica of the whole dataset:
 
 * workers are forked from a template process (:mod:`kg.evaluation.worker`),
-  itself started from a ``forkserver`` (never forked from the threaded server):
-  the template loads a snapshot (an N-Quads file the pool writes) once and
-  replays every committed change, so a new worker starts in milliseconds
-  with the template's replica; each worker then replays every change it has
+  itself started from a ``forkserver`` (never forked from the threaded server).
+  Over the in-memory store, the template loads a snapshot (an N-Quads file the
+  pool writes) once and replays every committed change, so a new worker starts
+  in milliseconds sharing the template's replica; over an on-disk store, each
+  new worker opens a checkpoint of it (hard-linked files, made in milliseconds
+  whatever the size) as its own store.  Each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
   after an update's 2xx misses it;
 * a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``, counted once its worker has caught up and
@@ -37,6 +39,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 import time
@@ -46,7 +49,7 @@ from multiprocessing.reduction import send_handle
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
-    Change, PoolError, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
+    Change, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
     promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
@@ -54,6 +57,7 @@ from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.settings import Settings
 from kg.sparql.errors import QueryError
 from kg.sparql.safety import check_query
+from kg.store import StoreError
 
 logger = logging.getLogger("kg.evaluation")
 
@@ -91,6 +95,7 @@ class WorkerPool:
         self._next_trim = 0.0
         self._memory_warned = -60.0
         self._closed = False
+        self._spawning = False  # a _spawn is starting workers (the spawn lock held)
         self._replication = Replication(graph, self._lock, self._deliver)
         try:
             self._spawn(self.size)
@@ -173,7 +178,6 @@ class WorkerPool:
             self._workers.clear()
             self._idle.clear()
             self._lock.notify_all()
-        self._replication.close()
         for worker in workers:
             self._kill(worker)
         with self._spawn_lock:
@@ -182,6 +186,7 @@ class WorkerPool:
                 self._template.process.join(5)
                 self._template.control.close()
                 self._template = None
+        self._replication.close()  # after the workers: none still writes in its checkpoint folder
 
     def _acquire(self, timeout: float) -> WorkerHandle | None:
         """An idle worker (the pool grows while evaluations wait, up to its maximum), or None after ``timeout``."""
@@ -278,33 +283,41 @@ class WorkerPool:
         """SIGKILL ``worker`` and have its template reap it; with ``wait``, its exit code (None if unknown).
 
         The template reaps its workers only when told, so a worker's pid cannot be reused before it is killed here.
+        A worker with a checkpoint folder is always waited for, so that it has stopped writing there when the folder
+        is removed.
         """
+        wait = wait or worker.source is not None
         worker.connection.close()
-        with self._spawn_lock:
-            template = worker.template
-            if template is not self._template:  # its template died: the worker was stopped by PR_SET_PDEATHSIG
-                return None
-            try:
-                os.kill(worker.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            try:
-                template.control.send(("reap", worker.pid, wait))
-                return template.control.recv()[1] if wait else None
-            except (EOFError, OSError):
-                self._drop_template()
-                return None
+        try:
+            with self._spawn_lock:
+                template = worker.template
+                if template is not self._template:  # its template died: the worker was stopped by PR_SET_PDEATHSIG
+                    return None
+                try:
+                    os.kill(worker.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                try:
+                    template.control.send(("reap", worker.pid, wait))
+                    return template.control.recv()[1] if wait else None
+                except (EOFError, OSError):
+                    self._drop_template()
+                    return None
+        finally:
+            _remove(worker.source)
 
     def _deliver(self, change: Change) -> None:
-        """Queue a change for the template and every worker (the lock held)."""
-        if self._template is not None:
+        """Queue a change for the template (its replica, or the workers it is starting) and every worker (the lock
+        held)."""
+        if self._template is not None and (self._spawning or not self._replication.per_worker):
             self._template.pending.append(change)
         for worker in self._workers:
             worker.pending.append(change)
 
     def _spawn(self, count: int) -> None:
         """Fork ``count`` workers from the template (started first if need be) and put them to work."""
-        started = []
+        started: list[WorkerHandle] = []
+        per_worker = self._replication.per_worker
         with self._spawn_lock:
             if self._closed:
                 return
@@ -312,34 +325,46 @@ class WorkerPool:
             try:
                 with self._lock:
                     pending, template.pending = template.pending, []
-                for change in pending:
-                    template.control.send(change.message())
-                    template.generation = change.generation
-                self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
+                    self._spawning = True  # from here on, changes are kept for the workers being started
+                if not per_worker:
+                    for change in pending:
+                        template.control.send(change.message())
+                        template.generation = change.generation
+                    self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
                 for _ in range(count):
+                    checkpoint = self._replication.checkpoint() if per_worker else None
                     ours, theirs = self._context.Pipe()
-                    template.control.send(("fork",))
+                    template.control.send(("fork", checkpoint))
                     send_handle(template.control, theirs.fileno(), template.pid)
                     theirs.close()
                     reply = template.control.recv() if template.control.poll(STARTUP_TIMEOUT) else None
                     if not reply:
+                        _remove(checkpoint)
                         raise PoolError(f"the worker template {template.pid} did not fork a worker")
-                    started.append(WorkerHandle(reply[1], ours, template))
-            except (EOFError, OSError, PoolError) as error:
+                    started.append(WorkerHandle(reply[1], ours, template, source=checkpoint))
+            except (EOFError, OSError, PoolError, StoreError) as error:
                 self._drop_template()
                 for worker in started:
                     worker.connection.close()  # no template to reap them: PR_SET_PDEATHSIG stopped them
+                    _remove(worker.source)
+                with self._lock:
+                    self._spawning = False
                 raise PoolError(f"could not start a query worker: {error}") from None
             with self._lock:
+                self._spawning = False
                 if self._closed:
                     for worker in started:
                         worker.connection.close()
                     return
                 for worker in started:
-                    worker.pending = list(template.pending)  # changes published since the template's
+                    # the changes published since the template's state, or since the worker's checkpoint
+                    worker.pending = [change for change in template.pending
+                                      if worker.source is None or worker.source.lacks(change)]
                     worker.idle_since = time.monotonic()
                     self._workers.add(worker)
                     self._idle.append(worker)
+                if per_worker:
+                    template.pending = []
                 self._lock.notify_all()
         for worker in started:
             logger.info("query worker %d ready", worker.pid)
@@ -362,3 +387,9 @@ class WorkerPool:
             self._template.process.join(5)
             self._template.control.close()
             self._template = None
+
+
+def _remove(checkpoint: Snapshot | None) -> None:
+    """Remove a worker's checkpoint folder, if it had one (its process may still hold the files: Linux keeps them)."""
+    if checkpoint is not None:
+        shutil.rmtree(checkpoint.path, ignore_errors=True)

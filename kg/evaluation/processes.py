@@ -34,9 +34,10 @@ def readable(connection: Connection, timeout: float) -> bool:
     return bool(waiter.poll(max(0, int(timeout * 1000))))
 
 
-def remove_stale_snapshots() -> None:
-    """Remove the snapshot folders of pools whose process is gone (a server killed with SIGKILL leaves its own)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
+def remove_stale_snapshots(parent: Path | None = None) -> None:
+    """Remove the snapshot folders (in ``parent``, else the temporary directory) of pools whose process is gone: a
+    server killed with SIGKILL leaves its own."""
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{SNAPSHOT_PREFIX}*-*"):
         owner = folder.name[len(SNAPSHOT_PREFIX):].split("-", 1)[0]
         if owner.isdigit() and not _running(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
@@ -82,12 +83,13 @@ class Change:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """An N-Quads file of the whole dataset at ``generation``, with the closures of ``reasoned`` modes current,
-    which a new template loads."""
+    """The whole dataset at ``generation``, with the closures of ``reasoned`` modes current: an N-Quads file a new
+    template loads, or (``checkpoint``) a checkpoint directory of an on-disk store that a new worker opens as its own."""
 
     path: Path
     generation: int
     reasoned: tuple[str, ...]
+    checkpoint: bool = False
 
     def lacks(self, change: Change) -> bool:
         """True if a template started from this snapshot must replay ``change``."""
@@ -118,6 +120,7 @@ class WorkerHandle:
     pending: list[Change] = field(default_factory=list)
     idle_since: float = 0.0
     demoted: bool = False
+    source: Snapshot | None = None  # the checkpoint the worker opened as its own store (removed with it), if any
 
     def is_alive(self) -> bool:
         """False once the worker has died (an idle worker's pipe has nothing to read unless it closed)."""
@@ -173,12 +176,12 @@ def available_memory_mb() -> float | None:
     return None
 
 
-def start_template(context: Any, settings: Settings, snapshot: Snapshot, timeout: float) -> Template:
-    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` and wait
-    until it has loaded it."""
+def start_template(context: Any, settings: Settings, snapshot: Snapshot | None, timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` (None: its
+    workers open checkpoints, it holds no data) and wait until it has loaded it."""
     ours, theirs = context.Pipe()
     process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
-                              args=(theirs, settings, snapshot.path, snapshot.reasoned, snapshot.generation))
+                              args=(theirs, settings, snapshot))
     process.start()
     theirs.close()
     try:
@@ -189,7 +192,7 @@ def start_template(context: Any, settings: Settings, snapshot: Snapshot, timeout
         process.kill()
         ours.close()
         raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
-    return Template(process, ours, snapshot.generation)
+    return Template(process, ours, snapshot.generation if snapshot is not None else 0)
 
 
 def write_snapshot(store: OxigraphStore, directory: Path, generation: int, reasoned: tuple[str, ...]) -> Snapshot:

@@ -1,16 +1,21 @@
 """Query worker processes: replicas of the dataset that answer jobs sent over a pipe, forked from a template.
 
 The pool starts one *template* process (from its forkserver, never from the
-threaded server).  The template loads the snapshot once, keeps its replica
-current with every committed change, and forks a worker whenever the pool asks:
-a worker starts in milliseconds, whatever the size of the dataset, sharing the
-template's memory until it changes it.
+threaded server).  Over the in-memory store, the template loads the snapshot
+once, keeps its replica current with every committed change, and forks a worker
+whenever the pool asks: a worker starts in milliseconds, whatever the size of
+the dataset, sharing the template's memory until it changes it.  Over an
+on-disk store, the template holds no data: each worker it forks opens a
+checkpoint of the store made for it (hard-linked files: one copy of the data on
+disk, shared through the page cache), its private store from then on.
 
 Messages from the pool to the template (its control pipe):
 
 * ``("delta", generation, removed_nquads, added_nquads)`` — replay a committed change;
 * ``("closure", generation, mode, ntriples)`` — take ``mode``'s closure, computed when first asked for;
-* ``("fork",)`` followed by a socket handle — fork a worker that serves that socket; answers ``("forked", pid)``;
+* ``("fork", checkpoint)`` followed by a socket handle — fork a worker that serves that socket (on the template's
+  replica, or on ``checkpoint``, a :class:`~kg.evaluation.processes.Snapshot`, when not None); answers
+  ``("forked", pid)``;
 * ``("reap", pid, wait)`` — collect a worker that was killed or died: with ``wait``, now, answering
   ``("reaped", exit code)``; otherwise as soon as it has exited (a killed process may take a moment);
 * ``("stop",)`` — exit.
@@ -34,17 +39,21 @@ import logging
 import os
 import signal
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.evaluation.job import INTERNAL, Outcome, run_job
 from kg.dataset import Replica, StoreDelta
 from kg.settings import Settings
+from kg.store.base import StoreError
 from kg.store.oxigraph import OxigraphStore
+from kg.store.persistent import open_checkpoint
+
+if TYPE_CHECKING:  # processes imports this module
+    from kg.evaluation.processes import Snapshot
 
 logger = logging.getLogger("kg.evaluation")
 
@@ -64,15 +73,18 @@ def decode_quads(data: bytes) -> list[ox.Quad]:
     return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
-def template(control: Connection, settings: Settings, snapshot: Path, reasoned: tuple[str, ...], generation: int) -> None:
-    """Load the snapshot, say ``("ready", pid)``, then replay changes, fork workers and reap them until told to stop."""
+def template(control: Connection, settings: Settings, snapshot: Snapshot | None) -> None:
+    """Load the snapshot (if any), say ``("ready", pid)``, then replay changes, fork workers and reap them until told
+    to stop."""
     _die_with_parent()
     _name_process(TEMPLATE_NAME)
     bound_heap_fragmentation()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
-    store = OxigraphStore.in_memory()
-    store.add_nquads(snapshot.read_bytes())
-    graph = Replica(settings, store, reasoned, generation, merged_default=True)
+    graph: Replica | None = None
+    if snapshot is not None:
+        store = OxigraphStore.in_memory()
+        store.add_nquads(snapshot.path.read_bytes())
+        graph = Replica(settings, store, snapshot.reasoned, snapshot.generation, merged_default=True)
     control.send(("ready", os.getpid()))
     doomed: set[int] = set()  # killed workers not collected yet
     while True:
@@ -84,8 +96,10 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
             if _collect(pid, wait=False) is not None:
                 doomed.discard(pid)
         if message[0] in ("delta", "closure"):
-            _apply(graph, message)
+            if graph is not None:
+                _apply(graph, message)
         elif message[0] == "fork":
+            checkpoint = message[1]
             handle = recv_handle(control)
             pid = os.fork()
             if pid == 0:
@@ -93,7 +107,9 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
                     control.close()
                     _die_with_parent()
                     _name_process(WORKER_NAME)
-                    _answer(Connection(handle), graph, settings)
+                    replica = graph if checkpoint is None else _open(settings, checkpoint)
+                    if replica is not None:
+                        _answer(Connection(handle), replica, settings)
                 finally:
                     os._exit(0)
             os.close(handle)
@@ -106,6 +122,16 @@ def template(control: Connection, settings: Settings, snapshot: Path, reasoned: 
                 doomed.add(pid)
         else:
             return
+
+
+def _open(settings: Settings, checkpoint: Snapshot) -> Replica | None:
+    """A replica over ``checkpoint``, opened as this worker's own store (None, logged, if it cannot be opened)."""
+    try:
+        store = open_checkpoint(checkpoint.path)
+    except StoreError as error:
+        logger.error("query worker %d: %s", os.getpid(), error.message)
+        return None
+    return Replica(settings, store, checkpoint.reasoned, checkpoint.generation)
 
 
 def _collect(pid: int, wait: bool) -> int | None:

@@ -14,7 +14,10 @@ mid-change, and the closures are recomputed.
 
 RocksDB lets one process open the directory read-write; a second one (another
 ``kg`` command while ``kg serve`` runs) gets a :class:`~kg.store.base.StoreError`
-saying so.  Query workers never open it: they hold replicas fed by the server.
+saying so.  Query workers never open it: each opens a checkpoint of it
+(:meth:`PersistentOxigraphStore.checkpoint`, RocksDB's own: the immutable data
+files hard-linked, so it costs milliseconds and no copy) as a private store,
+which replays the changes committed after it.
 """
 
 from __future__ import annotations
@@ -101,6 +104,14 @@ class PersistentOxigraphStore(OxigraphStore):
         self._recorded = manifest
         self._changing = not manifest.clean
 
+    def checkpoint(self, target: Path) -> None:
+        """Make ``target`` (a new directory on the same file system) a consistent copy of the store as it is now,
+        sharing its data files by hard links; open it with :func:`open_checkpoint`."""
+        try:
+            self._store.backup(str(target))
+        except OSError as error:
+            raise StoreError(f"cannot checkpoint {self.describe()} to {target}: {error}") from None
+
     def optimize(self) -> None:
         """Compact RocksDB's files after a bulk load: fewer files for each lookup to search."""
         try:
@@ -114,3 +125,12 @@ class PersistentOxigraphStore(OxigraphStore):
             self._store.flush()
         finally:
             del self._store
+
+
+def open_checkpoint(path: Path) -> OxigraphStore:
+    """The store in ``path``, made by :meth:`PersistentOxigraphStore.checkpoint`, opened read-write as a private
+    copy: no manifest, no reasoner state beside it (its owner never reasons)."""
+    try:
+        return OxigraphStore(ox.Store(str(path)))
+    except OSError as error:
+        raise StoreError(f"cannot open the checkpoint at {path}: {error}") from None
