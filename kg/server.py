@@ -70,10 +70,9 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     def prepare() -> tuple[KnowledgeGraph, list[str]]:
         started = time.perf_counter()
         graph = open_graph(echo)
-        loaded = time.perf_counter()
-        timings = [f"loading {loaded - started:.2f} s"]
+        timings = [f"loading {time.perf_counter() - started:.2f} s"]
         mode = settings.default_reasoning
-        if mode in ENTAILING_MODES:  # another mode's closure is computed when a query first asks for it
+        if mode in ENTAILING_MODES and not graph.store.evaluates_in_process:  # else: while the workers start
             before = time.perf_counter()
             graph.ensure_reasoned(mode, echo)
             timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")
@@ -86,9 +85,10 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
         evaluator: Evaluator
         if graph.store.evaluates_in_process:
             before = time.perf_counter()
-            pool = WorkerPool(graph, settings)
+            pool = WorkerPool(graph, settings, echo)  # another mode's closure is computed when a query asks for it
             pools.append(pool)
-            timings.append(f"{pool.size} query worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
+            timings.append(f"reasoning ({settings.default_reasoning}) and {pool.size} query "
+                           f"worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
             evaluator = AnswerCache(pool, graph)  # the data changes only through this process: it knows when
         else:  # the remote server evaluates; its HTTP time-out stops a query past KG_QUERY_TIMEOUT
             evaluator = InProcessEvaluator(graph, settings)

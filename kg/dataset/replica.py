@@ -23,7 +23,11 @@ from kg.store.oxigraph import OxigraphStore
 
 
 class Replica(KnowledgeGraph):
-    """A copy of a dataset over ``store``, which already holds the closures of the modes it was given."""
+    """A copy of a dataset over ``store``, which already holds the closures of the modes it was given.
+
+    With ``merged_default``, the merged store of the default mode holds its asserted triples at once, and its
+    inferred ones from when its closure is current (given here, or taken later by :meth:`take_closure`).
+    """
 
     def __init__(
         self, settings: Settings, store: Store, reasoned: Iterable[str], generation: int, *, merged_default: bool = False
@@ -34,12 +38,13 @@ class Replica(KnowledgeGraph):
         mode = settings.default_reasoning
         self._merged_mode: str | None = None
         self._merged: OxigraphStore | None = None
-        if merged_default and mode in self.layout.closures and self.closures.is_current(mode):
-            self._merged_mode = mode
+        if merged_default and mode in self.layout.closures:
             if not isinstance(store, OxigraphStore):
                 raise TypeError("a replica with a merged default graph needs an in-process (oxigraph) store")
+            self._merged_mode = mode
             self._merged = OxigraphStore.in_memory()
-            store.merge_into(self._merged, self.layout.default_graph(mode))
+            present = [self.layout.asserted] + ([self.layout.closure(mode)] if self.closures.is_current(mode) else [])
+            store.merge_into(self._merged, present)
 
     def apply_delta(self, delta: StoreDelta) -> None:
         """Replay a change committed on the graph this one replicates (closures come with the delta)."""
@@ -56,10 +61,17 @@ class Replica(KnowledgeGraph):
     def take_closure(self, mode: str, ntriples: str) -> None:
         """Take ``mode``'s closure graph, computed on the graph this one replicates, as N-Triples."""
         with self._lock:
+            replaced = self.closures.is_current(mode)
             self.store.replace_graph(self.layout.closure(mode), ())
             self.store.add_ntriples(self.layout.closure(mode), ntriples)
             self.closures.trust([mode])
             self.forget_graph_names()
+            if self._merged is not None and mode == self._merged_mode:
+                if replaced:  # the merged store held the old closure: merge again
+                    self._merged = OxigraphStore.in_memory()
+                    self.store.merge_into(self._merged, self.layout.default_graph(mode))
+                else:
+                    self._merged.add_ntriples(None, ntriples)
 
     def _merge(self, delta: StoreDelta, merged: OxigraphStore) -> None:
         """Mirror ``delta``'s changes to the merged store of the default mode.
@@ -72,5 +84,5 @@ class Replica(KnowledgeGraph):
         merged.add([ox.Quad(q.subject, q.predicate, q.object, default) for q in delta.added if q.graph_name in sources])
 
     def _merged_default(self, mode: str) -> Store | None:
-        """The merged store, for queries of the default mode."""
-        return self._merged if mode == self._merged_mode else None
+        """The merged store, for queries of the default mode once its closure is current."""
+        return self._merged if mode == self._merged_mode and self.closures.is_current(mode) else None

@@ -5,13 +5,14 @@ kills the process it runs in.  So the server's process keeps the authoritative
 graph (and applies updates), while queries run in ``KG_WORKERS`` worker
 processes, each holding a replica of the whole dataset:
 
-* workers are forked from a template process (:mod:`kg.evaluation.worker`),
-  itself started from a ``forkserver`` (never forked from the threaded server).
-  Over the in-memory store, the template loads a snapshot (an N-Quads file the
-  pool writes) once and replays every committed change, so a new worker starts
-  in milliseconds sharing the template's replica; over an on-disk store, each
-  new worker opens a checkpoint of it (hard-linked files, made in milliseconds
-  whatever the size) as its own store.  Each worker then replays every change it has
+* workers are forked from a template process (:mod:`kg.evaluation.worker`).
+  Over the in-memory store, the first template is forked from the server's
+  process before it runs threads, sharing the dataset's memory (a later one
+  starts from a ``forkserver`` and loads a snapshot); it replays every committed
+  change, so a new worker starts in milliseconds sharing the template's replica.
+  Over an on-disk store, each new worker opens a checkpoint of it (hard-linked
+  files, made in milliseconds whatever the size) as its own store (see
+  :mod:`kg.evaluation.replication`).  Each worker then replays every change it has
   not seen (generation numbers) before its next query — so no query answered
   after an update's 2xx misses it;
 * a query past its time limit (its job's, else ``KG_QUERY_TIMEOUT``, counted once its worker has caught up and
@@ -36,6 +37,7 @@ Short queries keep being answered while long ones run:
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -43,6 +45,7 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.reduction import send_handle
 
@@ -54,6 +57,7 @@ from kg.evaluation.processes import (
 )
 from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
+from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.sparql.errors import QueryError
 from kg.sparql.safety import check_query
@@ -71,13 +75,18 @@ IDLE_EXTRA_SECONDS = 60.0
 SPARE_WORKERS = 2
 
 
+def _quiet(_message: str) -> None:
+    pass
+
+
 class WorkerPool:
     """``settings.workers`` query workers (up to ``settings.max_workers`` under load) over replicas of ``graph``.
 
-    :meth:`evaluate` is thread-safe.
+    Starting it computes the default mode's closure (``progress`` says how it goes) while the worker template
+    builds its replica.  :meth:`evaluate` is thread-safe.
     """
 
-    def __init__(self, graph: KnowledgeGraph, settings: Settings) -> None:
+    def __init__(self, graph: KnowledgeGraph, settings: Settings, progress: Callable[[str], None] = _quiet) -> None:
         self.size = settings.workers
         self.max_size = max(settings.workers, settings.max_workers)
         self._graph = graph
@@ -98,6 +107,10 @@ class WorkerPool:
         self._spawning = False  # a _spawn is starting workers (the spawn lock held)
         self._replication = Replication(graph, self._lock, self._deliver)
         try:
+            with self._spawn_lock:
+                self._start_template()  # it builds its replica while the default mode's closure is computed here
+            if settings.default_reasoning in ENTAILING_MODES:
+                self._replication.reason(settings.default_reasoning, progress)
             self._spawn(self.size)
         except BaseException:
             self.close()
@@ -329,8 +342,7 @@ class WorkerPool:
                 if not per_worker:
                     for change in pending:
                         template.control.send(change.message())
-                        template.generation = change.generation
-                    self._replication.fresh_snapshot()  # keeps the log of changes for a future template short
+                    self._replication.trim()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     checkpoint = self._replication.checkpoint() if per_worker else None
                     ours, theirs = self._context.Pipe()
@@ -370,13 +382,30 @@ class WorkerPool:
             logger.info("query worker %d ready", worker.pid)
 
     def _start_template(self) -> Template:
-        """Start the template from a fresh-enough snapshot and wait until it has loaded it (spawn lock held)."""
-        snapshot = self._replication.fresh_snapshot()
-        template = start_template(self._context, self._settings, snapshot, STARTUP_TIMEOUT)
-        with self._lock:  # from here on, _publish queues every change for it
-            template.pending = self._replication.since(snapshot)
-            self._template = template
-        logger.info("query worker template %d ready", template.pid)
+        """Start the template and wait until it has started (spawn lock held): forked from this process where it
+        can share the in-memory dataset, else from the forkserver, on a snapshot or (on-disk store) holding no data."""
+        if self._replication.forkable():
+            with self._graph.serialized():  # no change between the fork and the template's registration
+                template = start_template(multiprocessing.get_context("fork"), self._settings,
+                                          self._replication.inherited(), STARTUP_TIMEOUT)
+                with self._lock:  # from here on, _publish queues every change for it
+                    self._template = template
+            how = "forked from this process"
+        elif self._replication.per_worker:
+            template = start_template(self._context, self._settings, None, STARTUP_TIMEOUT)
+            with self._lock:
+                self._template = template
+            how = "its workers open checkpoints of the store"
+        else:
+            snapshot = self._replication.fresh_snapshot()
+            template = start_template(self._context, self._settings,
+                                      functools.partial(worker_module.load_snapshot, self._settings, snapshot),
+                                      STARTUP_TIMEOUT)
+            with self._lock:
+                template.pending = self._replication.since(snapshot)
+                self._template = template
+            how = f"loading {snapshot.path.name}"
+        logger.info("query worker template %d started (%s)", template.pid, how)
         return template
 
     def _drop_template(self) -> None:

@@ -7,10 +7,12 @@ alive, demoted to the idle scheduling class or promoted back.
 
 from __future__ import annotations
 
+import gc
 import os
 import select
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -102,7 +104,6 @@ class Template:
 
     process: Any
     control: Connection
-    generation: int
     pending: list[Change] = field(default_factory=list)
 
     @property
@@ -176,12 +177,19 @@ def available_memory_mb() -> float | None:
     return None
 
 
-def start_template(context: Any, settings: Settings, snapshot: Snapshot | None, timeout: float) -> Template:
-    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context`` on ``snapshot`` (None: its
-    workers open checkpoints, it holds no data) and wait until it has loaded it."""
+def start_template(context: Any, settings: Settings, open_replica: Callable[[], Any] | None, timeout: float) -> Template:
+    """Start a worker template (:func:`kg.evaluation.worker.template`) from ``context``, building its replica with
+    ``open_replica`` (None: its workers open checkpoints, it holds no data), and wait until it has started.
+
+    From the ``fork`` context the template shares this process's memory: the objects alive now are moved out of
+    the cyclic collector's reach (``gc.freeze``) first, so that neither process's collections write to (and so copy)
+    the pages they share.
+    """
     ours, theirs = context.Pipe()
     process = context.Process(target=worker_module.template, name="kg-query-worker-template", daemon=True,
-                              args=(theirs, settings, snapshot))
+                              args=(theirs, settings, open_replica))
+    if context.get_start_method() == "fork":
+        gc.freeze()
     process.start()
     theirs.close()
     try:
@@ -192,7 +200,16 @@ def start_template(context: Any, settings: Settings, snapshot: Snapshot | None, 
         process.kill()
         ours.close()
         raise PoolError(f"the query worker template {process.pid} did not start (exit code {process.exitcode})")
-    return Template(process, ours, snapshot.generation if snapshot is not None else 0)
+    return Template(process, ours)
+
+
+def single_threaded() -> bool:
+    """True if this process runs one thread (Linux: ``/proc/self/task``): only then may it fork a long-lived child
+    that uses the objects it shares, since no other thread can hold one of their locks."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
 
 
 def write_snapshot(store: OxigraphStore, directory: Path, generation: int, reasoned: tuple[str, ...]) -> Snapshot:

@@ -38,7 +38,8 @@ import ctypes
 import logging
 import os
 import signal
-from collections.abc import Iterable
+import stat
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import recv_handle
@@ -73,19 +74,19 @@ def decode_quads(data: bytes) -> list[ox.Quad]:
     return list(ox.parse(data, format=ox.RdfFormat.N_QUADS)) if data else []
 
 
-def template(control: Connection, settings: Settings, snapshot: Snapshot | None) -> None:
-    """Load the snapshot (if any), say ``("ready", pid)``, then replay changes, fork workers and reap them until told
-    to stop."""
+def template(control: Connection, settings: Settings, open_replica: Callable[[], Replica] | None) -> None:
+    """Say ``("ready", pid)``, build the replica (``open_replica``; None: the workers open their own), then replay
+    changes, fork workers and reap them until told to stop.
+
+    The replica is built after the answer, while the server goes on (computing the default mode's closure, which
+    follows as a change): fork requests wait in the pipe until it is built.
+    """
     _die_with_parent()
     _name_process(TEMPLATE_NAME)
     bound_heap_fragmentation()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it stops us by closing the pipe.
-    graph: Replica | None = None
-    if snapshot is not None:
-        store = OxigraphStore.in_memory()
-        store.add_nquads(snapshot.path.read_bytes())
-        graph = Replica(settings, store, snapshot.reasoned, snapshot.generation, merged_default=True)
+    _leave_the_server(control)
     control.send(("ready", os.getpid()))
+    graph = open_replica() if open_replica is not None else None
     doomed: set[int] = set()  # killed workers not collected yet
     while True:
         try:
@@ -122,6 +123,31 @@ def template(control: Connection, settings: Settings, snapshot: Snapshot | None)
                 doomed.add(pid)
         else:
             return
+
+
+def load_snapshot(settings: Settings, snapshot: Snapshot) -> Replica:
+    """A replica holding ``snapshot``'s N-Quads file, with the merged default graph."""
+    store = OxigraphStore.in_memory()
+    store.add_nquads(snapshot.path.read_bytes())
+    return Replica(settings, store, snapshot.reasoned, snapshot.generation, merged_default=True)
+
+
+def _leave_the_server(control: Connection) -> None:
+    """Drop what a template forked from the server inherits and must not keep: the server's signal handlers and
+    its sockets (the listening one: the port must close with the server).  Ctrl-C is for the server; the template
+    stops when its pipe closes or its parent dies."""
+    for number in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH,
+                   signal.SIGABRT, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.set_wakeup_fd(-1)
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        descriptor = int(name)
+        try:
+            if descriptor > 2 and descriptor != control.fileno() and stat.S_ISSOCK(os.fstat(descriptor).st_mode):
+                os.close(descriptor)
+        except OSError:  # the listing's own descriptor, closed already
+            pass
 
 
 def _open(settings: Settings, checkpoint: Snapshot) -> Replica | None:

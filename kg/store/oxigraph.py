@@ -120,10 +120,12 @@ class OxigraphStore:
         """Named graph ``graph`` as canonical N-Triples text, one triple per line."""
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)).decode()
 
-    def add_ntriples(self, graph: str, text: str) -> None:
-        """Add canonical N-Triples ``text`` to ``graph``, keeping blank node labels (they name stored nodes)."""
+    def add_ntriples(self, graph: str | None, text: str) -> None:
+        """Add canonical N-Triples ``text`` to ``graph`` (None: the default graph), keeping blank node labels (they
+        name stored nodes)."""
         self._before_write()
-        load_keeping_labels(self._store, text.encode(), ox.RdfFormat.N_TRIPLES, ox.NamedNode(graph))
+        target = ox.NamedNode(graph) if graph is not None else ox.DefaultGraph()
+        load_keeping_labels(self._store, text.encode(), ox.RdfFormat.N_TRIPLES, target)
 
     def dump_nquads(self, path: Path) -> None:
         """Every quad, as N-Quads in the file ``path`` (by the store's own writer: no Python object per quad)."""
