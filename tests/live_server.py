@@ -220,6 +220,14 @@ def _descendants(pid: int, children: dict[int, list[int]]) -> list[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """True while process ``pid`` runs (neither gone nor a zombie)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def _comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()

@@ -27,7 +27,7 @@ from kg.sources import RdfSource
 from kg.store.oxigraph import OxigraphStore
 from kg.store.persistent import PersistentOxigraphStore
 from tests.conftest import FIXTURES
-from tests.live_server import LiveServer, _children, _descendants, live_server
+from tests.live_server import LiveServer, _children, _descendants, alive, live_server
 from tests.test_durability import TOKEN, _env
 from tests.test_durability import _update as update
 
@@ -44,13 +44,6 @@ def stored_subjects(server: LiveServer) -> set[str]:
     reply = server.request("GET", f"/sparql?query={query}&reasoning=none", headers={"Accept": "text/csv"})
     assert reply.status == 200, reply.text
     return set(reply.text.split("\r\n")[1:]) - {""}
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_kill_9_at_a_random_moment_during_concurrent_writes_loses_no_acknowledged_write(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from kg.evaluation.pool import WorkerPool
 from kg.settings import Settings
 from kg.sources import RdfSource
 from tests.conftest import FIXTURES
-from tests.live_server import live_server, process_stats
+from tests.live_server import _children, _descendants, alive, live_server, process_stats
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -36,13 +36,6 @@ def templates() -> dict[int, int]:
         if name == "kg-template" and fields[0] != "Z":
             found[pid] = int(fields[1])
     return found
-
-
-def running(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def count(pool: WorkerPool) -> int:
@@ -68,7 +61,7 @@ def test_a_template_that_dies_is_replaced_from_a_snapshot_holding_every_change()
         assert count(pool) == start + 2  # the triple, and its class's superclass
         doomed = [pid for pid, fields in process_stats() if int(fields[1]) in first] + list(first)
         os.kill(next(iter(first)), signal.SIGKILL)  # its worker goes with it (PR_SET_PDEATHSIG)
-        while any(running(pid) for pid in doomed):
+        while any(alive(pid) for pid in doomed):
             time.sleep(0.01)
         graph.apply_changes([newcomer(2)], [])
         deadline = time.monotonic() + 30
@@ -103,7 +96,7 @@ def test_a_forked_template_keeps_none_of_the_servers_sockets(tmp_path: Path) -> 
     data.write_text('<http://example.org/s> <http://example.org/p> "o" .\n')
     with live_server(tmp_path, data, workers=1, env={"KG_STORE": "memory"}) as server:
         assert "forked from this process" in server.log()
-        ours = descendants(server.process.pid)
+        ours = _descendants(server.process.pid, _children())
         forked = [pid for pid in templates() if pid in ours]
         listening = {f"socket:[{inode}]" for inode in listening_inodes(server.port)}
         assert len(forked) == 1 and listening
@@ -111,14 +104,3 @@ def test_a_forked_template_keeps_none_of_the_servers_sockets(tmp_path: Path) -> 
         assert any(link.startswith("socket:") for link in held)  # its pipe to the server
         assert not listening & held
 
-
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for child, fields in process_stats():
-        children.setdefault(int(fields[1]), []).append(child)
-    found, stack = set(), [pid]
-    while stack:
-        current = stack.pop()
-        found.add(current)
-        stack += children.get(current, [])
-    return found

@@ -89,8 +89,12 @@ class Closures:
         self._current.clear()
         return stale
 
-    def compute(self, mode: str, progress: Progress) -> ReasoningReport:
-        """Compute ``mode``'s closure from the asserted graph and store what it adds in its closure graph."""
+    def compute(self, mode: str, progress: Progress, share: Callable[[str], None] | None = None) -> ReasoningReport:
+        """Compute ``mode``'s closure from the asserted graph and store what it adds in its closure graph.
+
+        ``share`` (engines that keep a closure) is given the N-Triples of what it adds before they are stored, so
+        that replicas can take them meanwhile.
+        """
         reasoning.check_mode(mode)
         progress(f"reasoning ({mode}, engine {self.engine.name}) ...")
         started = time.perf_counter()
@@ -100,7 +104,10 @@ class Closures:
             closure = self._closure_of_asserted(mode)
             additions = closure.additions()
             self._store.replace_graph(target, ())
-            self._store.add_ntriples(target, closure.ntriples(additions))
+            text = closure.ntriples(additions)
+            if share is not None:
+                share(text)
+            self._store.add_ntriples(target, text)
             self._kept[mode] = closure
             self._unsaved.add(mode)  # saved between changes (save_kept): a change in progress may yet be undone
             asserted, inferred = closure.asserted_count, len(additions)

@@ -205,22 +205,25 @@ class KnowledgeGraph:
         """Every asserted triple."""
         return set(self.store.triples(self.layout.asserted))
 
-    def reason(self, mode: str, progress: Progress = _quiet) -> ReasoningReport:
-        """Compute the closure of ``mode`` and store what it adds in that mode's closure graph."""
+    def reason(self, mode: str, progress: Progress = _quiet,
+               share: Callable[[str], None] | None = None) -> ReasoningReport:
+        """Compute the closure of ``mode`` and store what it adds in that mode's closure graph (``share``: see
+        :meth:`Closures.compute`)."""
         with self._lock:
-            report = self.closures.compute(mode, progress)
+            report = self.closures.compute(mode, progress, share)
             self.forget_graph_names()
             self.flush()
             self.closures.save_kept(progress)
             return report
 
-    def ensure_reasoned(self, mode: str, progress: Progress = _quiet) -> None:
+    def ensure_reasoned(self, mode: str, progress: Progress = _quiet,
+                        share: Callable[[str], None] | None = None) -> None:
         """Bring ``mode``'s closure up to date if it is missing or stale."""
         if self.closures.is_current(mode):
             return
         with self._lock:
             if not self.closures.is_current(mode):
-                self.reason(mode, progress)
+                self.reason(mode, progress, share)
 
     def closure(self, mode: str) -> Closure:
         """``mode``'s closure with its derivations (computed now if the engine keeps none)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import pyoxigraph as ox
 
@@ -62,16 +63,18 @@ class Replica(KnowledgeGraph):
         """Take ``mode``'s closure graph, computed on the graph this one replicates, as N-Triples."""
         with self._lock:
             replaced = self.closures.is_current(mode)
-            self.store.replace_graph(self.layout.closure(mode), ())
-            self.store.add_ntriples(self.layout.closure(mode), ntriples)
+            merged = self._merged if mode == self._merged_mode else None
+            with ThreadPoolExecutor(1) as beside:  # pyoxigraph parses without the GIL: both stores at once
+                into_merged = beside.submit(merged.add_ntriples, None, ntriples) if merged and not replaced else None
+                self.store.replace_graph(self.layout.closure(mode), ())
+                self.store.add_ntriples(self.layout.closure(mode), ntriples)
+                if into_merged is not None:
+                    into_merged.result()
             self.closures.trust([mode])
             self.forget_graph_names()
-            if self._merged is not None and mode == self._merged_mode:
-                if replaced:  # the merged store held the old closure: merge again
-                    self._merged = OxigraphStore.in_memory()
-                    self.store.merge_into(self._merged, self.layout.default_graph(mode))
-                else:
-                    self._merged.add_ntriples(None, ntriples)
+            if merged is not None and replaced:  # the merged store held the old closure: merge again
+                self._merged = OxigraphStore.in_memory()
+                self.store.merge_into(self._merged, self.layout.default_graph(mode))
 
     def _merge(self, delta: StoreDelta, merged: OxigraphStore) -> None:
         """Mirror ``delta``'s changes to the merged store of the default mode.

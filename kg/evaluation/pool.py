@@ -108,9 +108,9 @@ class WorkerPool:
         self._replication = Replication(graph, self._lock, self._deliver)
         try:
             with self._spawn_lock:
-                self._start_template()  # it builds its replica while the default mode's closure is computed here
-            if settings.default_reasoning in ENTAILING_MODES:
-                self._replication.reason(settings.default_reasoning, progress)
+                template = self._start_template()  # it builds its replica while the default closure is computed
+                if settings.default_reasoning in ENTAILING_MODES:
+                    self._replication.reason(settings.default_reasoning, progress, lambda: self._feed(template))
             self._spawn(self.size)
         except BaseException:
             self.close()
@@ -337,11 +337,11 @@ class WorkerPool:
             template = self._template or self._start_template()
             try:
                 with self._lock:
-                    pending, template.pending = template.pending, []
                     self._spawning = True  # from here on, changes are kept for the workers being started
+                    if per_worker:
+                        template.pending = []
                 if not per_worker:
-                    for change in pending:
-                        template.control.send(change.message())
+                    self._feed(template)
                     self._replication.trim()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     checkpoint = self._replication.checkpoint() if per_worker else None
@@ -380,6 +380,13 @@ class WorkerPool:
                 self._lock.notify_all()
         for worker in started:
             logger.info("query worker %d ready", worker.pid)
+
+    def _feed(self, template: Template) -> None:
+        """Send ``template`` the changes queued for it (spawn lock held; its replica replays them in order)."""
+        with self._lock:
+            pending, template.pending = template.pending, []
+        for change in pending:
+            template.control.send(change.message())
 
     def _start_template(self) -> Template:
         """Start the template and wait until it has started (spawn lock held): forked from this process where it

@@ -78,15 +78,26 @@ class Replication:
         """True if queries of ``mode`` need a closure the replicas do not have yet."""
         return mode in ENTAILING_MODES and mode not in self._reasoned
 
-    def reason(self, mode: str, progress: Progress = _quiet) -> None:
+    def reason(self, mode: str, progress: Progress = _quiet, queued: Callable[[], None] = lambda: None) -> None:
         """Compute ``mode``'s closure on the graph (at start-up for the default mode, else when first asked for) and
-        queue it for every replica."""
+        queue it for every replica; ``queued`` is called once it is (the pool may send it on at once: the
+        replicas then take it while the graph stores it)."""
         with self._graph.serialized():  # the closure is queued before any later change
             if mode in self._reasoned:
                 return
-            self._graph.ensure_reasoned(mode, progress)
-            closure = self._store.dump_ntriples(self._graph.layout.closure(mode)).encode()
-            self._queue(Change(self._graph.generation, b"", closure, mode))
+            shared = False
+
+            def share(ntriples: str) -> None:
+                nonlocal shared
+                self._queue(Change(self._graph.generation, b"", ntriples.encode(), mode))
+                shared = True
+                queued()
+
+            self._graph.ensure_reasoned(mode, progress, share)
+            if not shared:  # computed earlier, or by an engine that shares nothing
+                closure = self._store.dump_ntriples(self._graph.layout.closure(mode)).encode()
+                self._queue(Change(self._graph.generation, b"", closure, mode))
+                queued()
             self._reasoned.add(mode)
 
     def since(self, snapshot: Snapshot) -> list[Change]:
