@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.dataset.closures import Closures
+from kg.dataset.closures import Closures, quiet
 from kg.dataset.layout import DatasetLayout
 from kg.dataset.source_graphs import source_graphs
 from kg.namespaces import ProjectNamespaces
@@ -137,7 +137,7 @@ class GraphChange:
                 added.update((ox.Quad(*t, name), None) for t in put_in)
                 continue
             before = set(self._store.triples(name.value))
-            closures.compute(mode, _quiet)
+            closures.compute(mode, quiet)
             after = set(self._store.triples(name.value))
             removed.update((ox.Quad(*t, name), None) for t in before - after)
             added.update((ox.Quad(*t, name), None) for t in after - before)
@@ -159,10 +159,6 @@ def _net(taken_out: Iterable[ox.Triple], put_in: Iterable[ox.Triple]) -> tuple[l
         if gone.pop(triple, 0) == 0:
             came[triple] = None
     return list(gone), list(came)
-
-
-def _quiet(_message: str) -> None:
-    """A progress sink that discards messages."""
 
 
 def _addresses(quad: ox.Quad, asserted: ox.NamedNode) -> bool:

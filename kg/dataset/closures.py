@@ -23,6 +23,10 @@ from kg.reasoning.fast.terms import Fact
 from kg.store import Store
 
 Progress = Callable[[str], None]
+
+
+def quiet(_message: str) -> None:
+    """A :data:`Progress` that says nothing."""
 logger = logging.getLogger("kg.reasoning")
 
 

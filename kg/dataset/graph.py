@@ -22,7 +22,7 @@ from kg import reasoning
 from kg.dataset.change_log import ChangeLog, JournalingStore
 from kg.dataset.changes import GraphChange, StoreDelta
 from kg.dataset.closure_checkpoints import ClosureCheckpoints
-from kg.dataset.closures import Closures, Progress, ReasoningReport
+from kg.dataset.closures import Closures, Progress, ReasoningReport, quiet
 from kg.dataset.layout import DatasetLayout
 from kg.dataset.record import DatasetRecord
 from kg.namespaces import ProjectNamespaces
@@ -36,10 +36,6 @@ from kg.sparql.syntax import query_error_from
 from kg.store import Store
 from kg.sparql.results import QueryAnswer
 from kg.terms import to_ox, to_rdflib
-
-
-def _quiet(_message: str) -> None:
-    """A progress sink that discards messages."""
 
 
 class KnowledgeGraph:
@@ -136,7 +132,7 @@ class KnowledgeGraph:
                     change.bring_closures(self.closures, undone, dict(brought[1]), dict(brought[0]))
                 else:  # the closures may be half-maintained: compute them again
                     for mode in stale:
-                        self.closures.compute(mode, _quiet)
+                        self.closures.compute(mode, quiet)
                 self.flush()
                 raise
 
@@ -205,7 +201,7 @@ class KnowledgeGraph:
         """Every asserted triple."""
         return set(self.store.triples(self.layout.asserted))
 
-    def reason(self, mode: str, progress: Progress = _quiet,
+    def reason(self, mode: str, progress: Progress = quiet,
                share: Callable[[str], None] | None = None) -> ReasoningReport:
         """Compute the closure of ``mode`` and store what it adds in that mode's closure graph (``share``: see
         :meth:`Closures.compute`)."""
@@ -216,7 +212,7 @@ class KnowledgeGraph:
             self.closures.save_kept(progress)
             return report
 
-    def ensure_reasoned(self, mode: str, progress: Progress = _quiet,
+    def ensure_reasoned(self, mode: str, progress: Progress = quiet,
                         share: Callable[[str], None] | None = None) -> None:
         """Bring ``mode``'s closure up to date if it is missing or stale."""
         if self.closures.is_current(mode):

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.dataset.bulk_load import load_files
+from kg.dataset.closures import quiet
 from kg.dataset.graph import KnowledgeGraph
 from kg.dataset.source_graphs import assert_source_graphs
 from kg.settings import Settings
@@ -31,12 +32,8 @@ Progress = Callable[[str], None]
 TRIPLE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML)
 
 
-def _quiet(_message: str) -> None:
-    """A progress sink that discards messages."""
-
-
 def open_dataset(
-    settings: Settings, sources: Sequence[RdfSource] | None = None, progress: Progress = _quiet
+    settings: Settings, sources: Sequence[RdfSource] | None = None, progress: Progress = quiet
 ) -> KnowledgeGraph:
     """The dataset of the configured store holding ``sources`` (default: ``settings.data_files`` or the shipped files).
 
@@ -136,7 +133,7 @@ def _unrebuildable(recorded: Manifest) -> str:
     return " and ".join(lost)
 
 
-def add_sources(graph: KnowledgeGraph, sources: Iterable[RdfSource], progress: Progress = _quiet) -> int:
+def add_sources(graph: KnowledgeGraph, sources: Iterable[RdfSource], progress: Progress = quiet) -> int:
     """Parse and add ``sources``; returns the number of quads read.  Closures become stale.
 
     Default-graph triples go to ``asserted``, named graphs stay named; each file's blank nodes are its own.

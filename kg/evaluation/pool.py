@@ -45,7 +45,6 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from multiprocessing.reduction import send_handle
 
@@ -57,6 +56,7 @@ from kg.evaluation.processes import (
 )
 from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
+from kg.dataset.closures import Progress, quiet
 from kg.reasoning import ENTAILING_MODES
 from kg.settings import Settings
 from kg.sparql.errors import QueryError
@@ -75,10 +75,6 @@ IDLE_EXTRA_SECONDS = 60.0
 SPARE_WORKERS = 2
 
 
-def _quiet(_message: str) -> None:
-    pass
-
-
 class WorkerPool:
     """``settings.workers`` query workers (up to ``settings.max_workers`` under load) over replicas of ``graph``.
 
@@ -86,7 +82,7 @@ class WorkerPool:
     builds its replica.  :meth:`evaluate` is thread-safe.
     """
 
-    def __init__(self, graph: KnowledgeGraph, settings: Settings, progress: Callable[[str], None] = _quiet) -> None:
+    def __init__(self, graph: KnowledgeGraph, settings: Settings, progress: Progress = quiet) -> None:
         self.size = settings.workers
         self.max_size = max(settings.workers, settings.max_workers)
         self._graph = graph

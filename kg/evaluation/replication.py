@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.dataset import KnowledgeGraph, Replica, StoreDelta
+from kg.dataset.closures import Progress, quiet
 from kg.evaluation.processes import (
     SNAPSHOT_PREFIX, Change, PoolError, Snapshot, remove_stale_snapshots, single_threaded, write_snapshot,
 )
@@ -38,14 +39,8 @@ from kg.reasoning import ENTAILING_MODES
 from kg.store.oxigraph import OxigraphStore
 from kg.store.persistent import PersistentOxigraphStore
 
-Progress = Callable[[str], None]
-
 #: Re-write the snapshot for a new template once the changes logged since the last one pass this size.
 RESNAPSHOT_BYTES = 8_000_000
-
-
-def _quiet(_message: str) -> None:
-    pass
 
 
 class Replication:
@@ -78,7 +73,7 @@ class Replication:
         """True if queries of ``mode`` need a closure the replicas do not have yet."""
         return mode in ENTAILING_MODES and mode not in self._reasoned
 
-    def reason(self, mode: str, progress: Progress = _quiet, queued: Callable[[], None] = lambda: None) -> None:
+    def reason(self, mode: str, progress: Progress = quiet, queued: Callable[[], None] = lambda: None) -> None:
         """Compute ``mode``'s closure on the graph (at start-up for the default mode, else when first asked for) and
         queue it for every replica; ``queued`` is called once it is (the pool may send it on at once: the
         replicas then take it while the graph stores it)."""
