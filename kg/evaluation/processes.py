@@ -86,12 +86,11 @@ class Change:
 @dataclass(frozen=True)
 class Snapshot:
     """The whole dataset at ``generation``, with the closures of ``reasoned`` modes current: an N-Quads file a new
-    template loads, or (``checkpoint``) a checkpoint directory of an on-disk store that a new worker opens as its own."""
+    template loads, or a checkpoint directory of an on-disk store that a new worker opens as its own."""
 
     path: Path
     generation: int
     reasoned: tuple[str, ...]
-    checkpoint: bool = False
 
     def lacks(self, change: Change) -> bool:
         """True if a template started from this snapshot must replay ``change``."""

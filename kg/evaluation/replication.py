@@ -118,7 +118,7 @@ class Replication:
             path = self._directory / f"worker-{self._checkpoints}"
             assert isinstance(self._store, PersistentOxigraphStore)
             self._store.checkpoint(path)
-            return Snapshot(path, self._graph.generation, tuple(sorted(self._reasoned)), checkpoint=True)
+            return Snapshot(path, self._graph.generation, tuple(sorted(self._reasoned)))
 
     def fresh_snapshot(self) -> Snapshot:
         """The snapshot a new template (not forked from this process) loads: written when first needed, and again

@@ -1,10 +1,12 @@
 """Query worker processes: replicas of the dataset that answer jobs sent over a pipe, forked from a template.
 
-The pool starts one *template* process (from its forkserver, never from the
-threaded server).  Over the in-memory store, the template loads the snapshot
-once, keeps its replica current with every committed change, and forks a worker
-whenever the pool asks: a worker starts in milliseconds, whatever the size of
-the dataset, sharing the template's memory until it changes it.  Over an
+The pool starts one *template* process: forked from the server's process
+before it runs threads (the first one, over the in-memory store), else from the
+pool's forkserver.  Over the in-memory store, the template builds its replica
+once (shared with the server, or loaded from a snapshot), keeps it current with
+every committed change, and forks a worker whenever the pool asks: a worker
+starts in milliseconds, whatever the size of the dataset, sharing the
+template's memory until it changes it.  Over an
 on-disk store, the template holds no data: each worker it forks opens a
 checkpoint of the store made for it (hard-linked files: one copy of the data on
 disk, shared through the page cache), its private store from then on.
