@@ -26,7 +26,8 @@ from kg.users import ROLES, UsersError, add_user, read_users, remove_user
 CLI_FORMATS = ("table", "csv", "tsv", "json", "xml", "turtle", "nt", "jsonld")
 STORE_HELP = "Store: memory, oxigraph:PATH or sparql:QUERY_URL[;UPDATE_URL] [KG_STORE, default memory]."
 #: The flag that sets each setting a flag can set (the others come from ``KG_*`` variables only).
-FLAGS = {"base_uri": "--base-uri", "store": "--store", "reasoner": "--reasoner", "default_reasoning": "--reasoning",
+FLAGS = {"base_uri": "--base-uri", "store": "--store", "reasoner": "--reasoner",
+         "axiomatic_triples": "--axiomatic-triples", "default_reasoning": "--reasoning",
          "host": "--host", "port": "--port", "workers": "--workers", "data_files": "--data"}
 #: Exit status of ``kg reason`` and ``kg validate`` when the data is inconsistent (2 is a usage or settings error).
 INCONSISTENT = 3
@@ -90,11 +91,15 @@ def data_option(function: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--base-uri", help="Base IRI of minted resources and ontology terms [KG_BASE_URI].")
 @click.option("--store", help=STORE_HELP)
 @click.option("--reasoner", help=f"Engine computing closures: {', '.join(REASONERS)} [KG_REASONER, default fast].")
+@click.option("--axiomatic-triples/--no-axiomatic-triples", default=None,
+              help="Put what OWL 2 RL/RDF derives from no premise in the OWL 2 RL closure [KG_AXIOMATIC_TRIPLES, default off].")
 @click.option("-v", "--verbose", is_flag=True, help="Show progress of loading and reasoning.")
 @click.pass_context
-def main(ctx: click.Context, base_uri: str | None, store: str | None, reasoner: str | None, verbose: bool) -> None:
+def main(ctx: click.Context, base_uri: str | None, store: str | None, reasoner: str | None,
+         axiomatic_triples: bool | None, verbose: bool) -> None:
     """ipkg: a knowledge graph of the intellectual-property world, over SPARQL with OWL 2 RL reasoning."""
-    ctx.obj = {"base_uri": base_uri, "store": store, "reasoner": reasoner, "_verbose": verbose}
+    ctx.obj = {"base_uri": base_uri, "store": store, "reasoner": reasoner, "axiomatic_triples": axiomatic_triples,
+               "_verbose": verbose}
 
 
 def _verbose_progress(ctx: click.Context) -> Callable[[str], None]:

@@ -154,6 +154,10 @@ class Settings:
     """Entailment used when a request names none: none, rdfs or owlrl (``KG_DEFAULT_REASONING``)."""
     reasoner: str = "fast"
     """Engine that computes the closure: ``fast`` (ours, incremental, explains) or ``owlrl`` (the reference) (``KG_REASONER``)."""
+    axiomatic_triples: bool = False
+    """Put in every OWL 2 RL closure the 43 triples OWL 2 RL/RDF derives from no premise (``KG_AXIOMATIC_TRIPLES``;
+    :mod:`kg.reasoning.axioms`): ``owl:Thing`` and ``owl:Nothing`` are classes, the built-in annotation properties
+    and the datatypes OWL 2 RL supports.  Off, an emptied store is empty under every entailment."""
     host: str = "127.0.0.1"
     """Interface ``kg serve`` listens on (``KG_HOST``)."""
     port: int = 8000
@@ -234,6 +238,11 @@ class Settings:
     def base_path(self) -> str:
         """The path of the base IRI, ending with ``/``: ``/`` or a prefix such as ``/kg/``, where the app is served."""
         return urllib.parse.urlsplit(self.base_uri).path
+
+    @property
+    def reasoner_identity(self) -> str:
+        """The engine and what it is asked to infer: closures recorded or saved under another one are recomputed."""
+        return self.reasoner + ("+axiomatic-triples" if self.axiomatic_triples else "")
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes`` applied (and validated)."""

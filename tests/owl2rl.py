@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.reasoning import owlrl_engine
+from kg.reasoning.axioms import axiom_triples
 from kg.reasoning.closure import Closure
 from kg.reasoning.noise import without_noise
 
@@ -89,11 +90,14 @@ def load(paths: Iterable[str]) -> frozenset[ox.Triple]:
 
 
 @functools.cache
-def reason(engine: str, paths: tuple[str, ...]) -> Outcome:
-    """The OWL 2 RL outcome of ``engine`` (``fast`` or ``owlrl``) on the files ``paths``."""
+def reason(engine: str, paths: tuple[str, ...], axiomatic: bool = False) -> Outcome:
+    """The OWL 2 RL outcome of ``engine`` (``fast`` or ``owlrl``) on the files ``paths``.
+
+    ``axiomatic``: with the triples that follow from no premise (``KG_AXIOMATIC_TRIPLES``).
+    """
     asserted = load(paths)
     if engine == "fast":
-        closure = Closure("owlrl")
+        closure = Closure("owlrl", axiomatic)
         closure.grow(asserted)
         inferred = closure.engine.terms.triples(closure.additions())
         return Outcome(asserted | frozenset(inferred),
@@ -101,7 +105,9 @@ def reason(engine: str, paths: tuple[str, ...]) -> Outcome:
     entailed = owlrl_engine.entailed(asserted, "owlrl")
     errors = {t.subject for t in entailed if t.predicate == RDF_TYPE and t.object == ERROR_MESSAGE}
     messages = tuple(str(t.object) for t in entailed if t.subject in errors and t.object != ERROR_MESSAGE)
-    kept = without_noise(t for t in entailed if t not in asserted and t.subject not in errors)
+    kept = set(without_noise(t for t in entailed if t not in asserted and t.subject not in errors))
+    if axiomatic:
+        kept |= axiom_triples()
     return Outcome(asserted | frozenset(kept), messages)
 
 
@@ -112,9 +118,9 @@ def ask(triples: Iterable[ox.Triple], query: str) -> bool:
     return bool(store.query(query))
 
 
-def failure(check: Check, engine: str) -> str | None:
-    """Why ``engine`` fails ``check``, or ``None`` if it passes."""
-    outcome = reason(engine, check.data)
+def failure(check: Check, engine: str, axiomatic: bool = False) -> str | None:
+    """Why ``engine`` fails ``check`` (``axiomatic``: see :func:`reason`), or ``None`` if it passes."""
+    outcome = reason(engine, check.data, axiomatic)
     if check.type in ("Inconsistency", "Consistency"):
         if bool(outcome.inconsistencies) == check.expect:
             return None
@@ -124,7 +130,7 @@ def failure(check: Check, engine: str) -> str | None:
         if entailed != check.expect:
             return "conclusion not entailed" if check.expect else "non-conclusion entailed"
     for hypothesis in check.hypotheses:
-        if bool(reason(engine, (*check.data, hypothesis)).inconsistencies) != check.expect:
+        if bool(reason(engine, (*check.data, hypothesis), axiomatic).inconsistencies) != check.expect:
             negated = "entailed" if check.expect else "not entailed"
             return f"negative fact {negated}: premise + {Path(hypothesis).name} is {'not ' * check.expect}inconsistent"
     return None

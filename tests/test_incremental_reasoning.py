@@ -68,6 +68,8 @@ SCHEMA: list[tuple[str, str, str]] = [
     ("R5", "owl:onProperty", "p1"), ("R5", "owl:maxQualifiedCardinality", ONE), ("R5", "owl:onClass", "C0"),
     ("C3", "rdfs:subClassOf", "R5"),
     ("_:npa", "owl:sourceIndividual", "a0"), ("_:npa", "owl:assertionProperty", "p0"), ("_:npa", "owl:targetIndividual", "a1"),
+    # axioms of OWL 2 RL/RDF (KG_AXIOMATIC_TRIPLES), asserted and deleted like any triple
+    ("owl:Thing", "rdf:type", "owl:Class"), ("rdfs:label", "rdf:type", "owl:AnnotationProperty"),
 ]
 INDIVIDUALS = ["a0", "a1", "a2", "a3"]
 PROPERTIES = ["p0", "p1", "p2", "p3", "p4", "p5"]
@@ -85,7 +87,7 @@ def _facts(engine: Engine, indexes: list[int]) -> list[Fact]:
 
 def check_against_scratch(engine: Engine) -> None:
     """The engine's closure, records and inconsistencies are those of a new engine on its asserted facts."""
-    scratch = new_engine(engine.profile, engine.terms)
+    scratch = new_engine(engine.profile, engine.terms, axiomatic=bool(engine.axioms))
     scratch.add(sorted(engine.asserted))
     assert engine.known == scratch.known, _spell(engine, engine.known ^ scratch.known)
     assert engine.asserted.isdisjoint(engine.why)
@@ -115,11 +117,12 @@ starts = st.tuples(st.sets(st.integers(0, len(SCHEMA) - 1), max_size=8),
     lambda parts: [i for i in range(len(SCHEMA)) if i not in parts[0]] + parts[1])
 
 
-@pytest.mark.parametrize("profile", ["owlrl", "rdfs"])
+@pytest.mark.parametrize("profile, axiomatic", [("owlrl", False), ("owlrl", True), ("rdfs", False)])
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=starts, changes=steps)
-def test_random_insertions_and_deletions_keep_the_closure_exact(profile: str, start: list[int], changes: list[list[int]]) -> None:
-    engine = new_engine(profile)
+def test_random_insertions_and_deletions_keep_the_closure_exact(profile: str, axiomatic: bool, start: list[int],
+                                                                 changes: list[list[int]]) -> None:
+    engine = new_engine(profile, axiomatic=axiomatic)
     engine.add(_facts(engine, start))
     for toggled in changes:
         facts = _facts(engine, toggled)

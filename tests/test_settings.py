@@ -45,6 +45,7 @@ REJECTED: list[tuple[str, list[str], dict[str, str], list[str]]] = [
     ("max_values_rows", ["reason"], {"KG_MAX_VALUES_ROWS": "0"}, ["KG_MAX_VALUES_ROWS", WHOLE]),
     ("allow_service", ["reason"], {"KG_ALLOW_SERVICE": "maybe"}, ["KG_ALLOW_SERVICE", "true", "off"]),
     ("allow_load", ["reason"], {"KG_ALLOW_LOAD": "2"}, ["KG_ALLOW_LOAD", "true", "off"]),
+    ("axiomatic_triples", ["reason"], {"KG_AXIOMATIC_TRIPLES": "all"}, ["KG_AXIOMATIC_TRIPLES", "true", "off"]),
     ("default_reasoning", ["query", "ASK {}"], {"KG_DEFAULT_REASONING": "owl"}, ["KG_DEFAULT_REASONING", "none, rdfs, owlrl"]),
     ("reasoner", ["--reasoner", "nope", "reason"], {}, ["'--reasoner'", "KG_REASONER", "'nope'", "fast, owlrl"]),
     ("reasoner", ["queries", "list"], {"KG_REASONER": "nope"}, ["KG_REASONER", "fast, owlrl"]),

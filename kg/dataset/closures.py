@@ -46,10 +46,11 @@ class Closures:
     """The closure graphs of one dataset: which are current, and the engine's kept closures."""
 
     def __init__(self, store: Store, layout: DatasetLayout, engine: str,
-                 checkpoints: ClosureCheckpoints | None = None) -> None:
+                 checkpoints: ClosureCheckpoints | None = None, axiomatic: bool = False) -> None:
         self._store = store
         self._layout = layout
         self.engine = reasoning.engine_named(engine)
+        self._axiomatic = axiomatic
         self._current: set[str] = set()
         self._kept: dict[str, Closure] = {}
         self._checkpoints = checkpoints if self.engine.keeps_closure else None
@@ -118,7 +119,7 @@ class Closures:
             problems = tuple(closure.describe(i) for i in closure.engine.inconsistencies)
         else:
             triples = set(self._store.triples(self._layout.asserted))
-            entailed = reasoning.infer(triples, mode, self.engine.name)
+            entailed = reasoning.infer(triples, mode, self.engine.name, self._axiomatic)
             self._store.replace_graph(target, entailed)
             asserted, inferred = len(triples), len(entailed)
         self._current.add(mode)
@@ -211,4 +212,4 @@ class Closures:
 
     def _closure_of_asserted(self, mode: str) -> Closure:
         """A new closure of the asserted graph (crossing as N-Triples text, never a Python object per triple)."""
-        return Closure.of_ntriples(mode, self._store.dump_ntriples(self._layout.asserted))
+        return Closure.of_ntriples(mode, self._store.dump_ntriples(self._layout.asserted), self._axiomatic)

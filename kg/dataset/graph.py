@@ -47,10 +47,11 @@ class KnowledgeGraph:
         self.layout = DatasetLayout.under(settings.base_uri)
         self.namespaces = ProjectNamespaces(settings.base_uri)
         self.change_log = ChangeLog(store, self.layout, self.namespaces)
-        checkpoints = (ClosureCheckpoints(store.directory, store, self.layout, self.change_log, settings.reasoner)
+        checkpoints = (ClosureCheckpoints(store.directory, store, self.layout, self.change_log,
+                                          settings.reasoner_identity)
                        if store.directory is not None else None)
-        self.closures = Closures(store, self.layout, settings.reasoner, checkpoints)
-        self.record = DatasetRecord(store, settings.base_uri, settings.reasoner)
+        self.closures = Closures(store, self.layout, settings.reasoner, checkpoints, settings.axiomatic_triples)
+        self.record = DatasetRecord(store, settings.base_uri, settings.reasoner_identity)
         self._lock = threading.RLock()
         self._closed = False
         self._listeners: list[Callable[[StoreDelta], None]] = []

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.reasoning import fast, owlrl_engine
+from kg.reasoning.axioms import axiom_triples
 from kg.settings import REASONING_MODES
 from kg.reasoning.noise import without_noise
 
@@ -58,9 +59,16 @@ def check_mode(mode: str) -> None:
         raise ReasoningError(f"no closure for reasoning mode {mode!r}; modes with one: {', '.join(ENTAILING_MODES)}")
 
 
-def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl") -> set[ox.Triple]:
-    """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise."""
+def infer(asserted: Collection[ox.Triple], mode: str, engine: str = "owlrl", axiomatic: bool = False) -> set[ox.Triple]:
+    """The triples ``mode`` adds to ``asserted``: entailed, not asserted, not noise.
+
+    ``axiomatic``: the OWL 2 RL closure also holds what follows from no premise (:mod:`kg.reasoning.axioms`; what
+    those axioms entail in turn is all noise).
+    """
     check_mode(mode)
     asserted_set = asserted if isinstance(asserted, (set, frozenset)) else set(asserted)
     entailed = engine_named(engine).entailed(asserted_set, mode)
-    return set(without_noise(t for t in entailed if t not in asserted_set))
+    inferred = set(without_noise(t for t in entailed if t not in asserted_set))
+    if axiomatic and mode == "owlrl":
+        inferred |= axiom_triples() - asserted_set
+    return inferred

@@ -38,15 +38,15 @@ class Problem:
 class Closure:
     """One mode's closure of the asserted triples, with a derivation for each inferred one."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, axiomatic: bool = False) -> None:
         self.mode = mode
-        self.engine: Engine = new_engine(mode)
+        self.engine: Engine = new_engine(mode, axiomatic=axiomatic)
         self._noise = NoiseFilter(self.engine)
 
     @classmethod
-    def of_ntriples(cls, mode: str, text: str) -> Closure:
-        """The closure of the triples in canonical N-Triples ``text``."""
-        closure = cls(mode)
+    def of_ntriples(cls, mode: str, text: str, axiomatic: bool = False) -> Closure:
+        """The closure of the triples in canonical N-Triples ``text`` (``axiomatic``: see :mod:`kg.reasoning.axioms`)."""
+        closure = cls(mode, axiomatic)
         closure.engine.add(closure.engine.terms.encode_ntriples(text))
         return closure
 

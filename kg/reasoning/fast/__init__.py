@@ -29,19 +29,27 @@ from collections.abc import Collection
 
 import pyoxigraph as ox
 
+from kg.reasoning.axioms import AXIOMS
 from kg.reasoning.fast.engine import Engine, Inconsistency
 from kg.reasoning.fast.owlrl_rules import OwlRlEngine
 from kg.reasoning.fast.rdfs_rules import RdfsEngine
-from kg.reasoning.fast.terms import TermDictionary
+from kg.reasoning.fast.terms import TermDictionary, iri
 
 ENGINES_BY_PROFILE: dict[str, type[Engine]] = {"owlrl": OwlRlEngine, "rdfs": RdfsEngine}
 
 __all__ = ["Engine", "Inconsistency", "new_engine", "entailed"]
 
 
-def new_engine(profile: str, terms: TermDictionary | None = None) -> Engine:
-    """An empty engine for ``profile`` (``rdfs`` or ``owlrl``); feed it with :meth:`Engine.add`."""
-    return ENGINES_BY_PROFILE[profile](terms)
+def new_engine(profile: str, terms: TermDictionary | None = None, axiomatic: bool = False) -> Engine:
+    """An empty engine for ``profile`` (``rdfs`` or ``owlrl``); feed it with :meth:`Engine.add`.
+
+    ``axiomatic``: an OWL 2 RL engine also derives what follows from no premise (:mod:`kg.reasoning.axioms`).
+    """
+    engine = ENGINES_BY_PROFILE[profile](terms)
+    if axiomatic and profile == "owlrl":
+        encode = engine.terms.encode
+        engine.assume_axioms((rule, (encode(iri(s)), encode(iri(p)), encode(iri(o)))) for rule, s, p, o in AXIOMS)
+    return engine
 
 
 def entailed(asserted: Collection[ox.Triple], profile: str) -> set[ox.Triple]:

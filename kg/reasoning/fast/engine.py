@@ -115,6 +115,8 @@ class Engine:
         self.head_guard: set[Fact] | frozenset[Fact] = self.known
         self.why: dict[Fact, Record] = {}
         self.asserted = AssertedFacts(self.known, self.why)
+        #: facts that follow from no premise, each with its rule (:meth:`assume_axioms`)
+        self.axioms: dict[Fact, str] = {}
         self.sp: dict[int, dict[int, Values]] = {}
         self.po: dict[int, dict[int, Values]] = {}
         self.inconsistencies: list[Inconsistency] = []
@@ -166,6 +168,15 @@ class Engine:
     def is_schema(self, fact: Fact) -> bool:
         """True for facts processed ahead of instance facts."""
         return fact[1] in self.schema_predicates or (fact[1] == self.v.type and fact[2] in self.schema_classes)
+
+    def assume_axioms(self, axioms: Iterable[tuple[str, Fact]]) -> None:
+        """Derive each (rule, fact) of ``axioms`` from no premise, now and again whenever a deletion takes it out."""
+        self._fresh = []
+        for rule, fact in axioms:
+            self.axioms[fact] = rule
+            self.derive(fact, rule, ())
+        self._run()
+        self._fresh = []
 
     def derive(self, fact: Fact, rule: str, premises: tuple[Fact, ...]) -> None:
         """Record ``fact`` as following from ``premises`` by ``rule``, unless it is already known."""

@@ -19,9 +19,13 @@ class NoiseFilter:
         self._trivial_types = frozenset(terms.encode(iri(c)) for c in TRIVIAL_TYPES)
         self._trivial_super = frozenset(terms.encode(iri(p)) for p in TRIVIAL_SUPER)
         self._thing = engine.v.thing
+        self._axioms = engine.axioms
 
     def is_noise(self, fact: Fact) -> bool:
-        """True for the bookkeeping triples :mod:`kg.reasoning.noise` describes."""
+        """True for the bookkeeping triples :mod:`kg.reasoning.noise` describes, unless the engine holds ``fact`` as an axiom."""
+        return fact not in self._axioms and self._is_bookkeeping(fact)
+
+    def _is_bookkeeping(self, fact: Fact) -> bool:
         s, p, o = fact
         if self._keys[s].startswith(self._prefixes):
             return True

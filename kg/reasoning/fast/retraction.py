@@ -146,6 +146,9 @@ def _rederive(engine: Engine, gone: set[Fact]) -> list[Fact]:
     still follows.
     """
     engine._fresh = []
+    for fact in gone:  # an axiom asserted, then deleted: it still follows from nothing
+        if fact in engine.axioms:
+            engine.derive(fact, engine.axioms[fact], ())
     by_subject: dict[int, set[Fact]] = {}
     for fact in gone:
         by_subject.setdefault(fact[0], set()).add(fact)
