@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from flask.testing import FlaskClient
 from rdflib.query import Result
 
@@ -89,6 +90,17 @@ def test_an_axiom_asserted_then_deleted_still_follows_and_an_emptied_store_keeps
     _update(client, "DELETE WHERE { ?s ?p ?o }")
     assert _ask(client, "ASK { ?s ?p ?o }", "none") is False
     assert _types(client, "owlrl") == EXPECTED
+
+
+@pytest.mark.parametrize("axiomatic", [False, True])
+def test_the_service_description_says_whether_the_owl_closure_holds_them(axiomatic: bool) -> None:
+    reply = _client(axiomatic).get("/sparql", headers={"Accept": "application/n-triples"})
+    assert reply.status_code == 200
+    description = rdflib.Graph().parse(data=reply.data, format="nt")
+    ours = rdflib.Namespace(BASE + "service#")
+    stated = {str(description.value(option, ours.parameterValue)): description.value(option, ours.axiomaticTriples)
+              for option in description.objects(None, ours.reasoningOption)}
+    assert stated["owlrl"].toPython() is axiomatic and stated["rdfs"] is None and stated["none"] is None
 
 
 def test_an_axiom_is_explained_by_its_rule_with_no_premise() -> None:

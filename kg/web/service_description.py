@@ -100,6 +100,9 @@ def describe_service(
         if mode in known:
             consistent = "false" if known[mode] else "true"
             add(option, ours + "consistent", ox.Literal(consistent, datatype=iri(XSD + "boolean")))
+        if mode == "owlrl":
+            axiomatic = "true" if settings.axiomatic_triples else "false"
+            add(option, ours + "axiomaticTriples", ox.Literal(axiomatic, datatype=iri(XSD + "boolean")))
         if mode in ENTAILING_MODES:
             add(option, ours + "inconsistencies", iri(endpoint.removesuffix("sparql") + "inconsistencies?reasoning=" + mode))
     add(service, ours + "queryTimeout", ox.Literal(repr(float(settings.query_timeout)), datatype=iri(XSD + "decimal")))
@@ -159,6 +162,10 @@ def _vocabulary(ours: str) -> list[ox.Triple]:
         "parameterValue": ("parameter value", "The value to pass as reasoning=... (GET or POST parameter)."),
         "isDefault": ("is default", "True for the option used when a request gives no 'reasoning' parameter."),
         "consistent": ("consistent", "False when the data contradicts the ontology under this option's entailment (an OWL 2 RL inconsistency rule fires); stated once that closure is computed (the inconsistencies link computes it)."),
+        "axiomaticTriples": ("axiomatic triples", "True when this option's closure holds the triples OWL 2 RL/RDF "
+                             "derives from no premise (owl:Thing a owl:Class, xsd:integer a rdfs:Datatype...; "
+                             "KG_AXIOMATIC_TRIPLES); false when they are left out, like the rest of the built-in "
+                             "vocabulary's bookkeeping."),
         "inconsistencies": ("inconsistencies", "The JSON list of what the data contradicts under this option: rule, message and triples."),
         "queryTimeout": ("query timeout", "Seconds a query may run; past it the query is stopped and answered with 503 (KG_QUERY_TIMEOUT)."),
         "maxResultRows": ("maximum result rows", "Most solutions (SELECT) or triples (CONSTRUCT, DESCRIBE) one answer carries (KG_MAX_RESULT_ROWS)."),
