@@ -6,7 +6,7 @@ triples that no user wants and that would swamp every query and page:
 * **axiomatic triples about the RDF, RDFS, OWL and XSD vocabularies themselves**
   (``xsd:string a rdfs:Datatype``, ``owl:Thing a owl:Class``,
   ``rdfs:label a owl:AnnotationProperty``, ``owl:Nothing rdfs:subClassOf owl:Thing``…):
-  any triple whose subject is in one of those namespaces (with ``KG_AXIOMATIC_TRIPLES`` the fast engine keeps
+  any triple whose subject is in one of those namespaces (with ``KG_AXIOMATIC_TRIPLES`` the OWL 2 RL closure keeps
   the 43 that OWL 2 RL/RDF derives from no premise, :mod:`kg.reasoning.axioms`);
 * **reflexive identities**: ``x owl:sameAs x``, ``x owl:equivalentClass x``,
   ``x owl:equivalentProperty x``, ``x rdfs:subClassOf x``, ``x rdfs:subPropertyOf x``;
