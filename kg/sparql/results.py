@@ -22,22 +22,49 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = Sequence[Term | None]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_quoted: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C; not ASCII-only
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
 
 def write_json(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
-    """``application/sparql-results+json``."""
-    memo: dict[Term, dict[str, object]] = {}
+    """``application/sparql-results+json``.
 
-    def encode(term: Term) -> dict[str, object]:
-        found = memo.get(term)
-        if found is None:
-            found = memo[term] = _json_term(term)
-        return found
+    Written as text, each term's JSON once (terms repeat across rows): building a dict per binding and dumping
+    the document cost more than evaluating a light query.
+    """
+    memo: dict[Term, str] = {}
+    keys = [_quoted(name) + ":" for name in variables]
+    written = []
+    for row in rows:
+        members = []
+        for key, term in zip(keys, row):
+            if term is not None:
+                encoded = memo.get(term)
+                if encoded is None:
+                    encoded = memo[term] = _json_text(term)
+                members.append(key + encoded)
+        written.append("{" + ",".join(members) + "}")
+    head = ",".join(_quoted(name) for name in variables)
+    return ('{"head":{"vars":[' + head + ']},"results":{"bindings":[' + ",".join(written) + "]}}").encode("utf-8")
 
-    bindings = [{name: encode(term) for name, term in zip(variables, row) if term is not None} for row in rows]
-    document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+def _json_text(term: Term) -> str:
+    """``term`` as SPARQL JSON results write a bound value."""
+    if isinstance(term, ox.NamedNode):
+        return '{"type":"uri","value":' + _quoted(term.value) + "}"
+    if isinstance(term, ox.BlankNode):
+        return '{"type":"bnode","value":' + _quoted(term.value) + "}"
+    if isinstance(term, ox.Literal):
+        text = '{"type":"literal","value":' + _quoted(term.value)
+        if term.language:
+            text += ',"xml:lang":' + _quoted(term.language)
+            if term.direction is not None:
+                text += ',"its:dir":' + _quoted(str(term.direction))
+        elif term.datatype.value != XSD_STRING:
+            text += ',"datatype":' + _quoted(term.datatype.value)
+        return text + "}"
+    return _JSON(_json_term(term))
 
 
 def _json_term(term: Term) -> dict[str, object]:
