@@ -125,11 +125,14 @@ def test_unknown_format_names_are_refused() -> None:
     assert negotiate("graph", None, ["tsv", "application/rdf+xml"]) == format_named("rdfxml")
 
 
-def test_json_escapes_every_character_as_pyoxigraph_does() -> None:
-    """Control characters, DEL and the line separators: the JSON writer's string escapes are the engine's."""
+def test_json_writes_odd_characters_and_triple_terms_as_pyoxigraph_does() -> None:
+    """Control characters, DEL, the line separators and triple terms: the JSON writer writes them as the engine does."""
     data = ox.Store()
     odd = "".join(chr(code) for code in (*range(0x20), 0x7F, 0x85, 0x2028, 0x2029, 0xFEFF)) + '"\\/'
     for index, term in enumerate([ox.Literal(odd), ox.Literal(odd, language="en"), ox.NamedNode("http://example.org/é")]):
         data.add(ox.Quad(ox.NamedNode(f"http://example.org/s{index}"), ox.NamedNode("http://example.org/p"), term))
     ours = serialize_capped(data.query(QUERY), format_named("json"), 1000).body
     assert ours == data.query(QUERY).serialize(format=ox.QueryResultsFormat.JSON)
+    nested = 'SELECT ?t WHERE { BIND(<<( <http://example.org/a> <http://example.org/b> "x"@en )>> AS ?t) }'
+    ours = serialize_capped(data.query(nested), format_named("json"), 1000).body
+    assert ours == data.query(nested).serialize(format=ox.QueryResultsFormat.JSON)

@@ -23,7 +23,6 @@ Row = Sequence[Term | None]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _quoted: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C; not ASCII-only
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
 
@@ -64,27 +63,8 @@ def _json_text(term: Term) -> str:
         elif term.datatype.value != XSD_STRING:
             text += ',"datatype":' + _quoted(term.datatype.value)
         return text + "}"
-    return _JSON(_json_term(term))
-
-
-def _json_term(term: Term) -> dict[str, object]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        encoded: dict[str, object] = {"type": "literal", "value": term.value}
-        if term.language:
-            encoded["xml:lang"] = term.language
-            if term.direction is not None:
-                encoded["its:dir"] = str(term.direction)
-        elif term.datatype.value != XSD_STRING:
-            encoded["datatype"] = term.datatype.value
-        return encoded
-    return {
-        "type": "triple",
-        "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)},
-    }
+    return ('{"type":"triple","value":{"subject":' + _json_text(term.subject) + ',"predicate":'
+            + _json_text(term.predicate) + ',"object":' + _json_text(term.object) + "}}")
 
 
 def write_xml(variables: Sequence[str], rows: Sequence[Row]) -> bytes:
