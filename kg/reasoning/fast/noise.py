@@ -22,13 +22,10 @@ class NoiseFilter:
         self._axioms = engine.axioms
 
     def is_noise(self, fact: Fact) -> bool:
-        """True for the bookkeeping triples :mod:`kg.reasoning.noise` describes, unless the engine holds ``fact`` as an axiom."""
-        return fact not in self._axioms and self._is_bookkeeping(fact)
-
-    def _is_bookkeeping(self, fact: Fact) -> bool:
+        """True for the bookkeeping triples :mod:`kg.reasoning.noise` describes, except the engine's axioms."""
         s, p, o = fact
-        if self._keys[s].startswith(self._prefixes):
-            return True
+        if self._keys[s].startswith(self._prefixes):  # every axiom is about the built-in vocabulary
+            return fact not in self._axioms
         if s == o and p in self._reflexive:
             return True
         if p == self._type and o in self._trivial_types:
