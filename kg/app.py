@@ -73,13 +73,25 @@ class PathPrefix:
         self.prefix = prefix
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        script_name, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
-        if script_name.rstrip("/") != self.prefix:  # not mounted at the prefix by the server already
-            if path == self.prefix or path.startswith(self.prefix + "/"):
-                environ["SCRIPT_NAME"], environ["PATH_INFO"] = script_name + self.prefix, path[len(self.prefix):]
-            else:
-                environ[OUTSIDE_PREFIX] = True
+        mount(environ, self.prefix)
         return self.app(environ, start_response)
+
+
+def mount(environ: dict[str, Any], prefix: str) -> None:
+    """Move ``prefix`` from the ``PATH_INFO`` of ``environ`` to its ``SCRIPT_NAME``, or mark the request as outside
+    it (:data:`OUTSIDE_PREFIX`); leave alone a request whose ``SCRIPT_NAME`` is the prefix already."""
+    script_name, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
+    if script_name.rstrip("/") != prefix:
+        if path == prefix or path.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"], environ["PATH_INFO"] = script_name + prefix, path[len(prefix):]
+        else:
+            environ[OUTSIDE_PREFIX] = True
+
+
+def served_prefix(base_path: str) -> str:
+    """The path prefix the app is served under for the base path ``base_path`` (``/kg/`` gives ``/kg``, ``/`` none),
+    as WSGI gives ``PATH_INFO``."""
+    return unquote_to_bytes(base_path.rstrip("/")).decode("latin-1")
 
 
 def guard_writes(graph: KnowledgeGraph, settings: Settings) -> None:
@@ -100,7 +112,7 @@ def guard_writes(graph: KnowledgeGraph, settings: Settings) -> None:
 
 def _serve_under(app: Flask, base_path: str) -> None:
     """Serve ``app`` under ``base_path`` (``/kg/``) when it is not ``/``; every other path is 404."""
-    prefix = unquote_to_bytes(base_path.rstrip("/")).decode("latin-1")  # as WSGI gives PATH_INFO
+    prefix = served_prefix(base_path)
     if not prefix:
         return
     app.wsgi_app = PathPrefix(app.wsgi_app, prefix)  # type: ignore[method-assign]

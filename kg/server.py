@@ -1,21 +1,25 @@
-"""Running the app under a production WSGI server: gunicorn, one process of ``KG_THREADS`` threads.
+"""Running the app under granian (a Rust HTTP server), embedded in this process, through :class:`~kg.rsgi.RsgiFront`.
 
-That process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
-query first asks for them) and
-applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
-started here and stopped when the server exits, unless their answer is known already
-(:mod:`kg.evaluation.answer_cache`).
+This process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
+query first asks for them) and applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
+started here, before the server starts its threads, and stopped when the server exits, unless their answer is
+known already (:mod:`kg.evaluation.answer_cache`).  SIGTERM or SIGINT stops the server: it stops accepting, answers
+the requests in flight, then the workers are stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from flask import Flask
-from gunicorn.app.base import BaseApplication
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.server.embed import Server
 
 from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
@@ -24,40 +28,16 @@ from kg.evaluation.pool import WorkerPool
 from kg.evaluation.worker import bound_heap_fragmentation
 from kg.dataset import KnowledgeGraph
 from kg.reasoning import ENTAILING_MODES
+from kg.rsgi import RsgiFront
 from kg.settings import Settings
 from kg.store import StoreUnavailable
 
 Echo = Callable[[str], None]
 
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    """Gunicorn configured from our settings, building the app once in its worker."""
-
-    def __init__(self, settings: Settings, build: Callable[[], Flask], on_exit: Callable[[], None]) -> None:
-        self._settings = settings
-        self._build = build
-        self._on_exit = on_exit
-        super().__init__()
-
-    def load_config(self) -> None:
-        self.cfg.set("bind", f"{self._settings.host}:{self._settings.port}")
-        # One HTTP process serves every request from the one loaded dataset, with threads.
-        self.cfg.set("workers", 1)
-        self.cfg.set("worker_class", "kg.server_worker.PatientThreadWorker")  # gthread, with slow clients cut off
-        self.cfg.set("threads", self._settings.threads)
-        self.cfg.set("timeout", 0)
-        self.cfg.set("graceful_timeout", 30)
-        self.cfg.set("accesslog", None)
-        self.cfg.set("loglevel", "info")
-        # Long queries come in GET URLs (SPARQLWrapper's default): 0 lifts the 4 KB request-line limit to gunicorn's 1 MB.
-        self.cfg.set("limit_request_line", 0)
-        self.cfg.set("proc_name", "kg-serve")
-        if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27 opens a control socket at a fixed path
-            self.cfg.set("control_socket_disable", True)
-        self.cfg.set("worker_exit", lambda _server, _worker: self._on_exit())
-
-    def load(self) -> Flask:
-        return self._build()
+#: Seconds a client has to send the head of a request (its line and headers), from its connection or previous answer.
+HEAD_SECONDS = 10.0
+#: Seconds the requests in flight have to finish once the server is told to stop.
+GRACEFUL_SECONDS = 30.0
 
 
 def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo: Echo) -> None:
@@ -78,7 +58,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             timings.append(f"reasoning ({mode}) {time.perf_counter() - before:.2f} s")
         return graph, timings
 
-    def build() -> Flask:
+    def build() -> tuple[Flask, Evaluator]:
         started = time.perf_counter()
         graph, timings = _when_store_answers(prepare, echo)
         graphs.append(graph)
@@ -104,15 +84,35 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             timings.append(f"then the reasoner's state {time.perf_counter() - before:.2f} s")
         echo(f"ready in {time.perf_counter() - started:.2f} s ({', '.join(timings)})")
         echo(f"listening on http://{settings.host}:{settings.port}{settings.base_path}sparql")
-        return app
+        return app, evaluator
 
-    def stop_workers(*_args: Any) -> None:
+    front = None
+    try:
+        app, evaluator = build()
+        front = RsgiFront(app, settings, evaluator)
+        asyncio.run(_run(front, settings))
+    finally:
+        if front is not None:
+            front.close()
         for pool in pools:
             pool.close()
         for graph in graphs:
             graph.close()
 
-    _Gunicorn(settings, build, stop_workers).run()
+
+async def _run(front: RsgiFront, settings: Settings) -> None:
+    """Serve ``front`` on the settings' address until SIGTERM or SIGINT."""
+    logging.getLogger("_granian").setLevel(logging.WARNING)  # granian's "experimental" notice and start-up lines
+    logging.getLogger("granian").setLevel(logging.ERROR)
+    server = Server(front, address=settings.host, port=settings.port, interface=Interfaces.RSGI, http=HTTPModes.auto,
+                    websockets=False, backlog=1024, backpressure=max(128, settings.threads * 4),
+                    http1_settings=HTTP1Settings(header_read_timeout=int(HEAD_SECONDS * 1000)),
+                    log_enabled=False)
+    server.workers_kill_timeout = GRACEFUL_SECONDS
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, server.stop)
+    await server.serve()
 
 
 def _when_store_answers(prepare: Callable[[], tuple[KnowledgeGraph, list[str]]], echo: Echo) -> tuple[KnowledgeGraph, list[str]]:

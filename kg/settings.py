@@ -125,6 +125,9 @@ class Settings:
     query_timeout: float = 10.0
     """Seconds a query may run before it is stopped (``KG_QUERY_TIMEOUT``), counted from when a worker starts
     evaluating it: waiting for a worker is bounded by ``queue_timeout`` instead."""
+    body_timeout: float = 20.0
+    """Seconds a client has to send a request's body once its head has come (``KG_BODY_TIMEOUT``); past it, ``kg
+    serve`` answers 408 and closes the connection.  A waiting body holds no thread."""
     queue_timeout: float = 30.0
     """Seconds a query may wait for a free query worker, and for it to replay committed changes, before it is
     answered 503 "busy" with ``Retry-After`` (``KG_QUEUE_TIMEOUT``); not counted in the time limit."""
@@ -172,7 +175,8 @@ class Settings:
     """Megabytes of ``MemAvailable`` (``/proc/meminfo``) below which the pool starts no worker beyond ``KG_WORKERS``
     (``KG_MIN_FREE_MEMORY_MB``): under load, queries then wait for a busy worker rather than exhaust memory."""
     threads: int = 32
-    """HTTP threads of ``kg serve`` (``KG_THREADS``)."""
+    """Threads of ``kg serve`` answering the requests that are not a query to ``/sparql`` (pages, updates, the
+    API…), and waiting for a busy query worker (``KG_THREADS``)."""
     queries_dir: Path = PROJECT_ROOT / "instance" / "queries"
     """Where queries saved through the API are kept (``KG_QUERIES_DIR``)."""
     data_files: tuple[Path, ...] = ()
@@ -202,7 +206,7 @@ class Settings:
         if self.write_token is not None:
             users = users.with_write_token(self.write_token)
         object.__setattr__(self, "_users", users)
-        for name in ("query_timeout", "queue_timeout"):
+        for name in ("query_timeout", "queue_timeout", "body_timeout"):
             if isinstance(getattr(self, name), int):
                 object.__setattr__(self, name, float(getattr(self, name)))
             if not (math.isfinite(getattr(self, name)) and getattr(self, name) > 0):
@@ -257,6 +261,7 @@ _ACCEPTED: dict[str, str] = {
     "users_file": "an existing users file (TOML; see the README), e.g. /etc/ipkg/users.toml",
     "query_timeout": "a positive number of seconds, e.g. 10 or 2.5",
     "queue_timeout": "a positive number of seconds, e.g. 30",
+    "body_timeout": "a positive number of seconds, e.g. 20",
     "port": "a port number from 1 to 65535",
     "default_reasoning": "one of " + ", ".join(REASONING_MODES),
     "reasoner": "one of " + ", ".join(REASONERS),

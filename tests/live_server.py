@@ -139,7 +139,7 @@ def server_process(name: str, command: Sequence[str], port: int, ready_path: str
 
 def stop(process: subprocess.Popen[bytes], seconds: float = STOP_SECONDS) -> None:
     """SIGTERM ``process`` if it still runs; after it ends or ``seconds`` pass, SIGKILL its whole session (what it
-    started: for ``kg serve``, gunicorn's worker, the forkserver and the query workers), and reap it."""
+    started: for ``kg serve``, the worker template and query workers, and a forkserver), and reap it."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         with suppress(subprocess.TimeoutExpired):

@@ -417,25 +417,56 @@ def test_clients_trickling_their_headers_hold_no_thread(server: LiveServer) -> N
             connection.close()
 
 
-def test_a_client_too_slow_with_its_body_is_cut_off_with_408(monkeypatch: pytest.MonkeyPatch, app_client: FlaskClient) -> None:
-    from kg import server_worker
-    from kg.server_worker import PatientSocket, SlowClient
+def test_clients_too_slow_with_their_bodies_hold_no_thread_and_get_408(tmp_path: Path) -> None:
+    """More stalled POST bodies than threads: other requests are answered at once, each stalled one 408 at the
+    deadline, with its connection closed."""
+    env = {"KG_BODY_TIMEOUT": "1.5", "KG_THREADS": "2"}
+    with live_server(tmp_path, FIXTURES / "family.ttl", env=env) as server:
+        stalled = []
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            connection.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                               b"Content-Length: 100\r\n\r\nASK")
+            stalled.append(connection)
+        started = time.monotonic()
+        assert healthy(server)
+        assert time.monotonic() - started < 1
+        for connection in stalled:
+            answer = b""
+            while chunk := connection.recv(65536):  # the server closes the connection after its answer
+                answer += chunk
+            connection.close()
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 408") and b"connection: close" in head.lower(), answer[:300]
+            assert b"more than 1.5 s to send its request" in body
+        assert 1.4 < time.monotonic() - started < 10
+        assert healthy(server)
 
-    monkeypatch.setattr(server_worker, "REQUEST_SECONDS", 0.3)
-    ours, theirs = socket.socketpair()
-    patient = PatientSocket.adopt(ours)
-    patient.setblocking(True)
-    theirs.sendall(b"ASK")
-    assert patient.recv(10) == b"ASK"
-    started = time.monotonic()
-    with pytest.raises(SlowClient):
-        patient.recv(10)  # nothing more comes: the request's deadline passes
-    assert 0.2 < time.monotonic() - started < 2
-    patient.setblocking(True)  # the next request gets a deadline of its own
-    theirs.sendall(b"{}")
-    assert patient.recv(10) == b"{}"
-    patient.close()
-    theirs.close()
+
+def test_clients_that_do_not_read_their_answers_hold_no_thread(tmp_path: Path) -> None:
+    """Clients that ask for large answers and never read them: others are still answered, as many at once."""
+    query = quote("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } LIMIT 50000")  # 4,096 rows, about 1 MB
+    with live_server(tmp_path, FIXTURES / "family.ttl", env={"KG_THREADS": "2"}) as server:
+        readers = []
+        for _ in range(6):
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            for _ in range(4):  # pipelined: the server's writes back up
+                connection.sendall(f"GET /sparql?query={query}&reasoning=none HTTP/1.1\r\nHost: x\r\n"
+                                   "Accept: text/tab-separated-values\r\n\r\n".encode())
+            readers.append(connection)
+        time.sleep(1.0)
+        started = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            assert all(pool.map(lambda _: healthy(server), range(8)))
+        assert time.monotonic() - started < 3
+        assert server.request("GET", "/").status == 200  # a page, answered by a thread of the app
+        for connection in readers:
+            connection.close()
+
+
+def test_a_body_cut_off_as_too_slow_is_answered_408_by_the_app(app_client: FlaskClient) -> None:
+    from kg.web.errors import SlowClient
 
     class StalledBody(io.RawIOBase):
         def readinto(self, buffer: object) -> int:

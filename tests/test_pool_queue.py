@@ -154,3 +154,64 @@ def test_adding_workers_does_not_copy_the_data(tmp_path: Path, store: str) -> No
             pss[workers], _ = server.pss_mb()
     assert pss[2] > 100  # the dataset (or, on disk, the reasoner's state of it) is there to be copied
     assert (pss[8] - pss[2]) / 6 < 15, pss  # MB per extra worker: its own pages, not the data
+
+
+# -- evaluate_async: the HTTP front's way, on an event loop --------------------------------------------------------
+
+def test_evaluate_async_answers_as_evaluate_does_and_keeps_the_loop_free() -> None:
+    """Light queries answered on the loop match the blocking path's bytes; while an explosive query runs into its
+    time limit (503, worker killed), the loop goes on ticking and a light query is answered by another worker."""
+    import asyncio
+
+    chosen = Settings(workers=2, max_workers=2)
+    pool = WorkerPool(open_dataset(chosen, [RdfSource(FIXTURES / "family.ttl")]), chosen)
+
+    async def scenario() -> tuple[list[bytes], object, object, int]:
+        light = [await pool.evaluate_async(QueryJob(f"SELECT ?s WHERE {{ ?s a ?c{i} }} ORDER BY ?s")) for i in range(3)]
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        ticker = asyncio.create_task(tick())
+        explosive = asyncio.create_task(pool.evaluate_async(QueryJob(EXPLOSIVE, time_limit=0.5)))
+        await asyncio.sleep(0.1)
+        other = await pool.evaluate_async(QueryJob(LIGHT))
+        stopped = await explosive
+        ticker.cancel()
+        return [outcome.body for outcome in light], other, stopped, ticks
+
+    try:
+        bodies, other, stopped, ticks = asyncio.run(scenario())
+        assert bodies == [pool.evaluate(QueryJob(f"SELECT ?s WHERE {{ ?s a ?c{i} }} ORDER BY ?s")).body for i in range(3)]
+        assert other.ok and json.loads(other.body)["boolean"] is True  # type: ignore[attr-defined]
+        assert stopped.status == 503 and "0.5 s time limit" in (stopped.message or "")  # type: ignore[attr-defined]
+        assert ticks >= 20  # the loop was never blocked for long while the query ran
+        assert pool.evaluate(QueryJob(LIGHT)).ok
+    finally:
+        pool.close()
+
+
+def test_evaluate_async_refuses_before_evaluating_and_waits_in_a_thread_when_every_worker_is_busy() -> None:
+    import asyncio
+
+    pool = one_worker_pool(query_timeout=30.0, queue_timeout=0.2)
+
+    async def scenario() -> tuple[object, object, object]:
+        refused = await pool.evaluate_async(QueryJob("SELECT * WHERE { ?s ?p }"))
+        running = asyncio.create_task(pool.evaluate_async(QueryJob(EXPLOSIVE, time_limit=1.0)))
+        await asyncio.sleep(0.05)
+        busy = await pool.evaluate_async(QueryJob(LIGHT))  # the only worker is taken: a waiting thread says busy
+        return refused, busy, await running
+
+    try:
+        refused, busy, stopped = asyncio.run(scenario())
+        assert refused.status == 400 and refused.line == 1  # type: ignore[attr-defined]
+        assert busy.status == 503 and "busy" in (busy.message or "")  # type: ignore[attr-defined]
+        assert stopped.status == 503 and "time limit" in (stopped.message or "")  # type: ignore[attr-defined]
+        assert pool.evaluate(QueryJob(LIGHT)).ok
+    finally:
+        pool.close()

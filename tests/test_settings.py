@@ -35,6 +35,7 @@ REJECTED: list[tuple[str, list[str], dict[str, str], list[str]]] = [
     ("query_timeout", ["reason"], {"KG_QUERY_TIMEOUT": "0"}, ["KG_QUERY_TIMEOUT", "positive number of seconds"]),
     ("query_timeout", ["reason"], {"KG_QUERY_TIMEOUT": "nan"}, ["KG_QUERY_TIMEOUT", "positive number of seconds"]),
     ("queue_timeout", ["serve"], {"KG_QUEUE_TIMEOUT": "-1"}, ["KG_QUEUE_TIMEOUT", "positive number of seconds"]),
+    ("body_timeout", ["serve"], {"KG_BODY_TIMEOUT": "0"}, ["KG_BODY_TIMEOUT", "positive number of seconds"]),
     ("min_free_memory_mb", ["serve"], {"KG_MIN_FREE_MEMORY_MB": "1GB"}, ["KG_MIN_FREE_MEMORY_MB", WHOLE]),
     ("max_result_rows", ["reason"], {"KG_MAX_RESULT_ROWS": "0"}, ["KG_MAX_RESULT_ROWS", WHOLE]),
     ("max_request_bytes", ["reason"], {"KG_MAX_REQUEST_BYTES": "1MB"}, ["KG_MAX_REQUEST_BYTES", WHOLE]),

@@ -8,6 +8,7 @@ serialized bytes, rows).  The server uses :class:`~kg.evaluation.pool.WorkerPool
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -25,6 +26,10 @@ class Evaluator(Protocol):
         ``uncommitted``: changes of a transaction in progress on the graph (an update's earlier operations) that
         the answer must see; the graph keeps them to itself until they are committed.
         """
+        ...
+
+    async def evaluate_async(self, job: QueryJob) -> Outcome:
+        """:meth:`evaluate` ``job`` (committed data only) without blocking the running event loop."""
         ...
 
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
@@ -48,6 +53,10 @@ class InProcessEvaluator:
         """Answer ``job`` now, in this thread, on the graph itself (which holds the ``uncommitted`` changes already)."""
         return run_job(self._graph, job, self._settings.max_result_rows)
 
+    async def evaluate_async(self, job: QueryJob) -> Outcome:
+        """Answer ``job`` in a thread of the loop's default executor."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.evaluate, job)
+
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
         """The rows of ``job`` from the engine, in this thread (no serialization: one process)."""
         return select_rows(self._graph, job, self._settings.max_result_rows)
@@ -67,6 +76,10 @@ class WithLimits:
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
         """Answer ``job`` with the evaluator, under these limits."""
         return self.evaluator.evaluate(self._limited(job), uncommitted)
+
+    async def evaluate_async(self, job: QueryJob) -> Outcome:
+        """Answer ``job`` with the evaluator, under these limits, without blocking the running event loop."""
+        return await self.evaluator.evaluate_async(self._limited(job))
 
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
         """The rows of ``job`` from the evaluator, under these limits."""

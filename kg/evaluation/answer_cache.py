@@ -53,14 +53,23 @@ class AnswerCache:
         if uncommitted is not None or VOLATILE.search(job.text):
             return self._evaluator.evaluate(job, uncommitted)
         generation = self._graph.generation  # read first: the answer reflects this generation or a later one
-        with self._lock:
-            kept = self._answers.get(job) if generation == self._generation else None
-            if kept is not None:
-                self._answers.move_to_end(job)
-                return kept
+        kept = self._kept(job, generation)
+        if kept is not None:
+            return kept
         outcome = self._evaluator.evaluate(job)
-        if outcome.ok and _size(job, outcome) <= self._max_bytes // 16:
-            self._keep(job, outcome, generation)
+        self._keep(job, outcome, generation)
+        return outcome
+
+    async def evaluate_async(self, job: QueryJob) -> Outcome:
+        """:meth:`evaluate` ``job`` without blocking the running event loop."""
+        if VOLATILE.search(job.text):
+            return await self._evaluator.evaluate_async(job)
+        generation = self._graph.generation
+        kept = self._kept(job, generation)
+        if kept is not None:
+            return kept
+        outcome = await self._evaluator.evaluate_async(job)
+        self._keep(job, outcome, generation)
         return outcome
 
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
@@ -74,7 +83,18 @@ class AnswerCache:
             self._bytes = 0
         self._evaluator.close()
 
+    def _kept(self, job: QueryJob, generation: int) -> Outcome | None:
+        """The answer kept for ``job``, if the graph is still at the ``generation`` it was evaluated at."""
+        with self._lock:
+            kept = self._answers.get(job) if generation == self._generation else None
+            if kept is not None:
+                self._answers.move_to_end(job)
+            return kept
+
     def _keep(self, job: QueryJob, outcome: Outcome, generation: int) -> None:
+        """Keep ``outcome`` (a success, small enough) as the answer of ``job`` at ``generation``."""
+        if not outcome.ok or _size(job, outcome) > self._max_bytes // 16:
+            return
         with self._lock:
             if generation < self._generation:  # the graph changed meanwhile: newer answers are kept already
                 return

@@ -37,6 +37,7 @@ Short queries keep being answered while long ones run:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import multiprocessing
@@ -46,6 +47,8 @@ import signal
 import threading
 import time
 from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 
 from kg.evaluation import worker as worker_module
@@ -102,6 +105,8 @@ class WorkerPool:
         self._closed = False
         self._spawning = False  # a _spawn is starting workers (the spawn lock held)
         self._replication = Replication(graph, self._lock, self._deliver)
+        # evaluate_async's jobs that must wait (for a worker, a replay, a closure) wait in these threads
+        self._waiters = ThreadPoolExecutor(settings.threads, thread_name_prefix="kg-pool-wait")
         try:
             with self._spawn_lock:
                 template = self._start_template()  # it builds its replica while the default closure is computed
@@ -121,12 +126,54 @@ class WorkerPool:
         worker, whose replica no longer matches the committed data, is stopped afterwards.
         """
         try:
-            check_query(job.text, self._settings)
-            mode = self._graph.check_mode(job.reasoning)
+            mode = self._checked_mode(job)
         except QueryError as error:
-            return Outcome(error.status, message=error.message, line=error.line, column=error.column)
-        timeout = self._settings.query_timeout if job.time_limit is None else job.time_limit
-        limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
+            return _refusal(error)
+        return self._evaluate_checked(job, mode, uncommitted)
+
+    async def evaluate_async(self, job: QueryJob) -> Outcome:
+        """:meth:`evaluate` ``job`` without blocking the running event loop.
+
+        When an idle worker has nothing to replay, the job goes down its pipe and the loop waits for the answer;
+        otherwise (waiting for a worker, a replay or a closure) one of the pool's waiting threads evaluates it.
+        """
+        try:
+            mode = self._checked_mode(job)
+        except QueryError as error:
+            return _refusal(error)
+        loop = asyncio.get_running_loop()
+        worker = None if self._replication.needs_closure(mode) else self._idle_caught_up()
+        if worker is None:
+            return await loop.run_in_executor(self._waiters, self._evaluate_checked, job, mode, None)
+        timeout = self._time_limit(job)
+        try:
+            worker.connection.send(("job", job))
+            answered = await _readable_soon(loop, worker.connection, min(DEMOTE_AFTER, timeout))
+            if not answered:
+                demote(worker)
+                answered = await _readable_soon(loop, worker.connection, max(0.0, timeout - DEMOTE_AFTER))
+            if not answered:
+                return await loop.run_in_executor(self._waiters, self._stopped_at_limit, worker, job)
+            outcome: Outcome = worker.connection.recv()
+        except (EOFError, OSError):
+            return await loop.run_in_executor(self._waiters, self._crashed, worker)
+        except BaseException:  # cancelled while the worker evaluates: it cannot be given another job
+            self._waiters.submit(self._retire, worker, "was abandoned with a query in flight")
+            raise
+        self._after_answer(worker, tentative=False)
+        return outcome
+
+    def _checked_mode(self, job: QueryJob) -> str:
+        """The entailment mode ``job`` asks for, once the query is within the endpoint's limits (else ``QueryError``)."""
+        check_query(job.text, self._settings)
+        return self._graph.check_mode(job.reasoning)
+
+    def _time_limit(self, job: QueryJob) -> float:
+        return self._settings.query_timeout if job.time_limit is None else job.time_limit
+
+    def _evaluate_checked(self, job: QueryJob, mode: str, uncommitted: StoreDelta | None) -> Outcome:
+        """:meth:`evaluate` the checked ``job`` of entailment ``mode``."""
+        timeout = self._time_limit(job)
         queue_timeout = self._settings.queue_timeout
         if self._replication.needs_closure(mode):  # computed once, the first time a query asks for it
             self._replication.reason(mode)
@@ -149,20 +196,49 @@ class WorkerPool:
                 demote(worker)
                 answered = readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
-                self._retire(worker, f"stopped after the {timeout:g} s time limit")
-                return Outcome(UNAVAILABLE,
-                               message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped")
+                return self._stopped_at_limit(worker, job)
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
-            code = self._retire(worker, "died while evaluating a query", dead=True)
-            return Outcome(BAD_QUERY, message=crash_message(code))
-        if tentative is not None:
+            return self._crashed(worker)
+        self._after_answer(worker, tentative is not None)
+        return outcome
+
+    def _stopped_at_limit(self, worker: WorkerHandle, job: QueryJob) -> Outcome:
+        """Kill ``worker``, still evaluating ``job`` at its time limit: the 503 that says so."""
+        timeout = self._time_limit(job)
+        limit = "KG_QUERY_TIMEOUT" if job.time_limit is None else "the time limit of the caller's role"
+        self._retire(worker, f"stopped after the {timeout:g} s time limit")
+        return Outcome(UNAVAILABLE, message=f"the query ran past the {timeout:g} s time limit ({limit}) and was stopped")
+
+    def _crashed(self, worker: WorkerHandle) -> Outcome:
+        """Collect ``worker``, which died evaluating a query: the answer that says so."""
+        code = self._retire(worker, "died while evaluating a query", dead=True)
+        return Outcome(BAD_QUERY, message=crash_message(code))
+
+    def _after_answer(self, worker: WorkerHandle, tentative: bool) -> None:
+        """Give ``worker`` back to the idle ones, unless it holds ``tentative`` changes or keeps a lowered priority."""
+        if tentative:
             self._retire(worker, "holds the uncommitted changes of an update", level=logging.INFO)
         elif worker.demoted and not promote(worker):
             self._retire(worker, "ran a long query and may not be given its normal CPU priority back")
         else:
             self._release(worker)
-        return outcome
+
+    def _idle_caught_up(self) -> WorkerHandle | None:
+        """An idle worker with no change to replay, taken without waiting, or None (also while evaluations wait for
+        a worker: they come first)."""
+        with self._lock:
+            while self._idle and not self._waiting:
+                worker = self._idle[-1]
+                if worker.pending:
+                    return None
+                self._idle.pop()
+                if worker.is_alive():
+                    self._top_up()
+                    return worker
+                logger.warning("query worker %d had died while idle", worker.pid)
+                self._workers.discard(worker)
+            return None
 
     def solutions(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> list[Solution]:
         """The rows of the SELECT ``job``, answered by a worker as SPARQL JSON (the bytes cross the pipe anyway)."""
@@ -187,6 +263,7 @@ class WorkerPool:
             self._workers.clear()
             self._idle.clear()
             self._lock.notify_all()
+        self._waiters.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
             self._kill(worker)
         with self._spawn_lock:
@@ -419,6 +496,28 @@ class WorkerPool:
             self._template.process.join(5)
             self._template.control.close()
             self._template = None
+
+
+def _refusal(error: QueryError) -> Outcome:
+    return Outcome(error.status, message=error.message, line=error.line, column=error.column)
+
+
+async def _readable_soon(loop: asyncio.AbstractEventLoop, connection: Connection, timeout: float) -> bool:
+    """True once ``connection`` has data (or was closed) within ``timeout`` seconds, waiting on ``loop``."""
+    waiter = loop.create_future()
+
+    def settle(ready: bool) -> None:
+        if not waiter.done():
+            waiter.set_result(ready)
+
+    fd = connection.fileno()
+    loop.add_reader(fd, settle, True)
+    timer = loop.call_later(timeout, settle, False)
+    try:
+        return bool(await waiter)
+    finally:
+        loop.remove_reader(fd)
+        timer.cancel()
 
 
 def _remove(checkpoint: Snapshot | None) -> None:

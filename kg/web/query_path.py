@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from kg.evaluation import Evaluator, WithLimits
+from kg.evaluation import Evaluator, Outcome, QueryJob, WithLimits
 from kg.formats import format_named
 from kg.settings import Settings
 from kg.sparql.errors import HttpError
@@ -46,46 +46,71 @@ class QueryPath:
         self._row_cap = str(anonymous.role.row_cap or settings.max_result_rows)
         self._max_body = settings.max_request_bytes
 
+    @property
+    def evaluator(self) -> WithLimits:
+        """The evaluator of this path's queries, with the anonymous role's limits."""
+        return self._evaluator
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        started = time.perf_counter()
+        job = self.prepare(environ)
+        if job is None:
+            return self.app(environ, start_response)
+        outcome = self._evaluator.evaluate(job)
+        if not outcome.ok:
+            self.refused(environ, outcome)
+            return self.app(environ, start_response)
+        status, headers, body = self.answer(environ, outcome, started)
+        start_response(f"{status} OK", headers)
+        return [body]
+
+    def prepare(self, environ: dict[str, Any]) -> QueryJob | None:
+        """The job of the request ``environ`` if this path answers it (its body, if any, read and put back for the
+        app), else None: the app answers it."""
         method = environ["REQUEST_METHOD"]
         query_string: str = environ.get("QUERY_STRING", "")
         if not (self._open and method in ("GET", "POST") and environ.get("PATH_INFO") in PATHS and query_string.isascii()
                 and "HTTP_AUTHORIZATION" not in environ and "HTTP_CONTENT_ENCODING" not in environ
                 and OUTSIDE_PREFIX not in environ):
-            return self.app(environ, start_response)
-        started = time.perf_counter()
+            return None
         body = b""
         if method == "POST":
             declared = environ.get("CONTENT_LENGTH") or ""
             if not declared.isdigit() or int(declared) > self._max_body:  # chunked, or a 413: the app's to answer
-                return self.app(environ, start_response)
+                return None
             try:
                 body = environ["wsgi.input"].read(int(declared))
             except OSError as error:  # a client too slow with its body: the app answers as it would have
                 environ["wsgi.input"] = _Failing(error)
-                return self.app(environ, start_response)
+                return None
             environ["wsgi.input"] = io.BytesIO(body)  # for the app to read again
             if len(body) < int(declared):  # the client left before sending it all: the app answers as it would have
-                return self.app(environ, start_response)
+                return None
         try:
             operation = parse_request(method, query_string.encode("latin-1"), environ.get("CONTENT_TYPE"), body)
             if not isinstance(operation, QueryRequest):
-                return self.app(environ, start_response)
-            job = query_job(operation, environ.get("HTTP_ACCEPT", ""))
+                return None
+            return query_job(operation, environ.get("HTTP_ACCEPT", ""))
         except HttpError:  # malformed: the app says why
-            return self.app(environ, start_response)
-        outcome = self._evaluator.evaluate(job)
-        if not outcome.ok:
-            environ[EVALUATED] = outcome
-            return self.app(environ, start_response)
+            return None
+
+    @staticmethod
+    def refused(environ: dict[str, Any], outcome: Outcome) -> None:
+        """Mark ``environ`` with the ``outcome`` of its evaluated but refused query, for the app to answer it."""
+        environ[EVALUATED] = outcome
+
+    def answer(self, environ: dict[str, Any], outcome: Outcome, started: float) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The status, headers and body of the successful ``outcome`` of the request ``environ`` (logged here, with
+        the time since ``started``)."""
         headers = [("Content-Type", format_named(outcome.format or "").content_type),
                    ("Content-Length", str(len(outcome.body))), ("Vary", "Accept")]
         if outcome.truncated:
             headers.append((TRUNCATION_HEADER, self._row_cap))
         headers += TRAILING_HEADERS
-        start_response("200 OK", headers)
-        log_request(method, f"{environ['PATH_INFO']}?{query_string}".rstrip("?"), 200, (time.perf_counter() - started) * 1000, outcome.rows, None)
-        return [outcome.body]
+        query_string = environ.get("QUERY_STRING", "")
+        log_request(environ["REQUEST_METHOD"], f"{environ['PATH_INFO']}?{query_string}".rstrip("?"), 200,
+                    (time.perf_counter() - started) * 1000, outcome.rows, None)
+        return 200, headers, outcome.body
 
 
 class _Failing:
