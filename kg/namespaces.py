@@ -94,6 +94,13 @@ class ProjectNamespaces:
         """All prefixes predeclared for queries: standard, ``kg:``, ``id:``, one per kind (a copy to change at will)."""
         return dict(self._prefixes)
 
+    def prefixes_in(self, text: str) -> dict[str, str]:
+        """The predeclared prefixes ``text`` may use (``name:`` occurs in it; all of them if it holds a ``\\u``
+        escape, which may spell one): the engine parses the prefix map it is given for every query."""
+        if "\\u" in text or "\\U" in text:
+            return self.prefixes()
+        return {name: iri for name, iri in self._prefixes.items() if name + ":" in text}
+
     @functools.cached_property
     def _prefixes(self) -> dict[str, str]:
         own = {"kg": self.terms, "id": self.resources, "graph": self.graphs}

@@ -81,3 +81,14 @@ def test_long_queries_with_short_answers_count_against_the_bound(graph: Knowledg
     for job in jobs[1:]:
         small.evaluate(job)
     assert small.evaluate(jobs[0]) is not first  # 40 texts of 3 KB pass 64 KB: the oldest went
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o }", "SELECT (NOW() AS ?t) {}", "select (rand() as ?r) {}", "SELECT (STRUUID() AS ?u) {}",
+    "SELECT ?s WHERE { ?s foaf:knows ?o }", "SELECT * { ?s ?p [] }", "CONSTRUCT { _:b ?p ?o } WHERE { ?s ?p ?o }",
+    "SELECT * { SERVICE <http://x/> { ?s ?p ?o } }", "SELECT * { ?s <http://x/brand> ?o }", "SELECT ?bnode {}",
+])
+def test_the_volatility_check_agrees_with_its_expression(text: str) -> None:
+    from kg.evaluation.answer_cache import VOLATILE, volatile
+
+    assert volatile(text) == (VOLATILE.search(text) is not None)

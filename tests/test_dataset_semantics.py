@@ -71,3 +71,11 @@ def test_a_query_file_s_relative_iris_resolve_against_the_file(tmp_path: Path) -
     based = CliRunner().invoke(main, ["query", f"@{query}", "--query-base", BASE, "--data", str(data),
                                       "--reasoning", "none", "--format", "csv"])
     assert based.output.split() == ["s"]
+
+
+def test_a_query_is_given_the_predeclared_prefixes_it_names(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, ("a.ttl", f"<{BASE}a> a <{BASE}C> ; <http://www.w3.org/2000/01/rdf-schema#label> \"a\" ."))
+    given = graph.namespaces.prefixes_in("SELECT ?l WHERE { ?s rdfs:label ?l ; rdf:type ?c }")
+    assert set(given) == {"rdfs", "rdf"}
+    assert graph.namespaces.prefixes_in("SELECT * { ?s rdf\\u003Atype ?c }") == graph.namespaces.prefixes()
+    assert [row["l"].toPython() for row in graph.select("SELECT ?l WHERE { ?s rdfs:label ?l ; rdf:type ?c }")] == ["a"]

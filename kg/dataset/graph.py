@@ -311,7 +311,7 @@ class KnowledgeGraph:
                 text,
                 default_graph=default_graph,
                 named_graphs=named_graphs,
-                prefixes=self.namespaces.prefixes(),
+                prefixes=self.namespaces.prefixes_in(text),
                 substitutions={k: to_ox(v) for k, v in bindings.items()} if bindings else None,
                 base_iri=base_iri,
             )

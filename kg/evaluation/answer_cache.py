@@ -34,6 +34,17 @@ MAX_BYTES = 32 * 1024 * 1024
 ENTRY_BYTES = 512
 #: What makes a query's answer change without its data changing.
 VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE|SERVICE)\b|_:|\[", re.IGNORECASE)
+_VOLATILE_NAMES = ("NOW", "RAND", "UUID", "BNODE", "SERVICE")  # STRUUID holds UUID
+
+
+def volatile(text: str) -> bool:
+    """True if ``text`` may answer differently on the same data (:data:`VOLATILE` matches it).
+
+    Substring checks first: the case-insensitive expression costs about 10 us on a light query's text."""
+    if "[" in text or "_:" in text:
+        return True
+    upper = text.upper()
+    return any(name in upper for name in _VOLATILE_NAMES) and VOLATILE.search(text) is not None
 
 
 class AnswerCache:
@@ -50,7 +61,7 @@ class AnswerCache:
 
     def evaluate(self, job: QueryJob, uncommitted: StoreDelta | None = None) -> Outcome:
         """The kept answer of ``job`` if the graph has not changed since it was evaluated, else the evaluator's."""
-        if uncommitted is not None or VOLATILE.search(job.text):
+        if uncommitted is not None or volatile(job.text):
             return self._evaluator.evaluate(job, uncommitted)
         generation = self._graph.generation  # read first: the answer reflects this generation or a later one
         kept = self._kept(job, generation)
@@ -62,7 +73,7 @@ class AnswerCache:
 
     async def evaluate_async(self, job: QueryJob) -> Outcome:
         """:meth:`evaluate` ``job`` without blocking the running event loop."""
-        if VOLATILE.search(job.text):
+        if volatile(job.text):
             return await self._evaluator.evaluate_async(job)
         generation = self._graph.generation
         kept = self._kept(job, generation)

@@ -144,7 +144,8 @@ class WorkerPool:
         loop = asyncio.get_running_loop()
         worker = None if self._replication.needs_closure(mode) else self._idle_caught_up()
         if worker is None:
-            return await loop.run_in_executor(self._waiters, self._evaluate_checked, job, mode, None)
+            return await loop.run_in_executor(self._waiters, self._evaluate_checked, job, mode, None,
+                                              time.monotonic())
         timeout = self._time_limit(job)
         try:
             worker.connection.send(("job", job))
@@ -152,13 +153,16 @@ class WorkerPool:
             if not answered:
                 demote(worker)
                 answered = await _readable_soon(loop, worker.connection, max(0.0, timeout - DEMOTE_AFTER))
+            # Killing a worker talks to the template: in the loop's own executor, never queued behind the waiting
+            # threads, which may all be waiting for the very worker this kill frees.
             if not answered:
-                return await loop.run_in_executor(self._waiters, self._stopped_at_limit, worker, job)
+                return await loop.run_in_executor(None, self._stopped_at_limit, worker, job)
             outcome: Outcome = worker.connection.recv()
         except (EOFError, OSError):
-            return await loop.run_in_executor(self._waiters, self._crashed, worker)
+            return await loop.run_in_executor(None, self._crashed, worker)
         except BaseException:  # cancelled while the worker evaluates: it cannot be given another job
-            self._waiters.submit(self._retire, worker, "was abandoned with a query in flight")
+            threading.Thread(target=self._retire, args=(worker, "was abandoned with a query in flight"),
+                             daemon=True).start()
             raise
         self._after_answer(worker, tentative=False)
         return outcome
@@ -171,13 +175,16 @@ class WorkerPool:
     def _time_limit(self, job: QueryJob) -> float:
         return self._settings.query_timeout if job.time_limit is None else job.time_limit
 
-    def _evaluate_checked(self, job: QueryJob, mode: str, uncommitted: StoreDelta | None) -> Outcome:
-        """:meth:`evaluate` the checked ``job`` of entailment ``mode``."""
+    def _evaluate_checked(self, job: QueryJob, mode: str, uncommitted: StoreDelta | None,
+                          queued_at: float | None = None) -> Outcome:
+        """:meth:`evaluate` the checked ``job`` of entailment ``mode`` (waiting since ``queued_at``, if given: the
+        time it waited for this thread counts in ``KG_QUEUE_TIMEOUT``)."""
         timeout = self._time_limit(job)
         queue_timeout = self._settings.queue_timeout
         if self._replication.needs_closure(mode):  # computed once, the first time a query asks for it
             self._replication.reason(mode)
-        worker = self._acquire(queue_timeout)
+        waited = 0.0 if queued_at is None else time.monotonic() - queued_at
+        worker = self._acquire(max(0.0, queue_timeout - waited))
         if worker is None:
             return self._busy(queue_timeout)
         with self._lock:
