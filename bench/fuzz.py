@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from rdflib.query import Result  # noqa: E402
 
 from kg.evaluation.pool import IDLE_EXTRA_SECONDS  # noqa: E402
-from kg.server_worker import HEAD_SECONDS  # noqa: E402
+from kg.server import HEAD_SECONDS  # noqa: E402
 from tests.live_server import LiveServer, _children, _descendants, live_server  # noqa: E402
 from tests.test_hardening_fuzz import LABELLED, RAW_REQUESTS, TOKEN, acceptable, hostile_request, send  # noqa: E402
 
@@ -47,7 +47,7 @@ CHECK = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
 
 
 def memory_mb(server: LiveServer) -> tuple[float, float, int]:
-    """Memory (MB) of the HTTP process (gunicorn's worker, resident) and of the whole server (proportional set size:
+    """Memory (MB) of the HTTP process (``kg serve`` itself, resident) and of the whole server (proportional set size:
     pages the forked query workers share with their template are counted once), and the number of processes."""
     family = _descendants(server.process.pid, _children())
     resident, proportional = {}, {}
@@ -59,8 +59,7 @@ def memory_mb(server: LiveServer) -> tuple[float, float, int]:
             continue
         resident[pid] = int(status.split("VmRSS:")[1].split()[0]) / 1024 if "VmRSS:" in status else 0.0
         proportional[pid] = int(rollup.split("Pss:")[1].split()[0]) / 1024 if "Pss:" in rollup else 0.0
-    app = max(_children().get(server.process.pid, []), key=lambda pid: resident.get(pid, 0), default=None)
-    return resident.get(app, 0.0) if app else 0.0, sum(proportional.values()), len(proportional)
+    return resident.get(server.process.pid, 0.0), sum(proportional.values()), len(proportional)
 
 
 def expected_count(server: LiveServer) -> str:

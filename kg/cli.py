@@ -252,11 +252,14 @@ def validate(ctx: click.Context, data: tuple[Path, ...], shapes: Path | None) ->
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, data: tuple[Path, ...]) -> None:
     """Serve the graph over HTTP: the SPARQL endpoint at /sparql."""
-    from kg.server import serve as run_server
+    from kg.server import ServeError, serve as run_server
 
     settings = _settings(ctx, host=host, port=port, workers=workers, data_files=tuple(data))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    run_server(settings, lambda progress: _open(settings, (), progress), _progress)
+    try:
+        run_server(settings, lambda progress: _open(settings, (), progress), _progress)
+    except ServeError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command()

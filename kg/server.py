@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -40,8 +41,16 @@ HEAD_SECONDS = 10.0
 GRACEFUL_SECONDS = 30.0
 
 
+class ServeError(RuntimeError):
+    """The server cannot start: the message says why."""
+
+
 def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo: Echo) -> None:
-    """Load (``open_graph``) and reason the graph, start the query workers and serve until stopped."""
+    """Load (``open_graph``) and reason the graph, start the query workers and serve until stopped.
+
+    Raises :class:`ServeError` at once if the address cannot be listened on.
+    """
+    address = listening_address(settings.host, settings.port)
     bound_heap_fragmentation()
     pools: list[WorkerPool] = []
 
@@ -90,7 +99,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     try:
         app, evaluator = build()
         front = RsgiFront(app, settings, evaluator)
-        asyncio.run(_run(front, settings))
+        asyncio.run(_run(front, settings, address))
     finally:
         if front is not None:
             front.close()
@@ -100,11 +109,11 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
             graph.close()
 
 
-async def _run(front: RsgiFront, settings: Settings) -> None:
-    """Serve ``front`` on the settings' address until SIGTERM or SIGINT."""
+async def _run(front: RsgiFront, settings: Settings, address: str) -> None:
+    """Serve ``front`` on ``address`` and the settings' port until SIGTERM or SIGINT."""
     logging.getLogger("_granian").setLevel(logging.WARNING)  # granian's "experimental" notice and start-up lines
     logging.getLogger("granian").setLevel(logging.ERROR)
-    server = Server(front, address=settings.host, port=settings.port, interface=Interfaces.RSGI, http=HTTPModes.auto,
+    server = Server(front, address=address, port=settings.port, interface=Interfaces.RSGI, http=HTTPModes.auto,
                     websockets=False, backlog=1024, backpressure=max(128, settings.threads * 4),
                     http1_settings=HTTP1Settings(header_read_timeout=int(HEAD_SECONDS * 1000)),
                     log_enabled=False)
@@ -113,6 +122,24 @@ async def _run(front: RsgiFront, settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, server.stop)
     await server.serve()
+
+
+def listening_address(host: str, port: int) -> str:
+    """The IP address to listen on for ``host`` (a name resolved, ``[::1]`` unbracketed), once it is known that
+    nothing listens on ``port`` there: granian binds with ``SO_REUSEPORT``, so a second server would silently
+    share the port with the first instead of failing."""
+    name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        family, kind, _, _, where = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as error:
+        raise ServeError(f"cannot listen on {host}: {error.strerror}") from None
+    with socket.socket(family, kind) as probe:
+        try:
+            probe.bind(where)
+        except OSError as error:
+            raise ServeError(f"cannot listen on {host} port {port}: {error.strerror}"
+                             f"{' (another server is running there?)' if error.errno == 98 else ''}") from None
+    return str(where[0])
 
 
 def _when_store_answers(prepare: Callable[[], tuple[KnowledgeGraph, list[str]]], echo: Echo) -> tuple[KnowledgeGraph, list[str]]:

@@ -72,3 +72,18 @@ def test_workers_must_be_at_least_one() -> None:
     done = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--workers", "0"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "--workers" in done.stderr
+
+
+def test_a_second_server_on_a_taken_port_says_so_and_stops(tmp_path: Path) -> None:
+    """granian binds with SO_REUSEPORT: without the check, a second server would share the port with the first."""
+    with live_server(tmp_path, FIXTURES / "family.ttl") as server:
+        done = subprocess.run([sys.executable, "-m", "kg.cli", "serve", "--port", str(server.port)], capture_output=True,
+                              text=True, timeout=60, env=clean_environment({}))
+        assert server.request("GET", "/sparql?query=ASK%7B%7D").status == 200
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1 port {server.port}: Address already in use" in done.stderr
+
+
+def test_a_host_name_is_resolved_to_listen_on(tmp_path: Path) -> None:
+    with live_server(tmp_path, FIXTURES / "family.ttl", env={"KG_HOST": "localhost"}) as server:
+        assert server.request("GET", "/sparql?query=ASK%7B%7D").status == 200
