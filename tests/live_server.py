@@ -74,7 +74,7 @@ class LiveServer:
                 if finish:
                     connection.shutdown(socket.SHUT_WR)
                 return connection.recv(65536)
-            except (TimeoutError, ConnectionResetError, BrokenPipeError):
+            except OSError:  # timed out, or the server closed the connection (reset, broken pipe, not connected)
                 return b""
 
     def pss_mb(self) -> tuple[float, int]:
