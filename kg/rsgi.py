@@ -33,7 +33,7 @@ from kg.app import mount, served_prefix
 from kg.evaluation import Evaluator
 from kg.settings import Settings
 from kg.web.errors import SlowClient
-from kg.web.query_path import QueryPath
+from kg.web.query_path import FailingBody, QueryPath
 
 #: Methods whose requests are answered without reading a body.
 BODILESS = frozenset(("GET", "HEAD", "OPTIONS", "DELETE"))
@@ -94,7 +94,7 @@ class RsgiFront:
                     if size > self._max_body:
                         break
         except TimeoutError:
-            environ["wsgi.input"] = _Failing(SlowClient(
+            environ["wsgi.input"] = FailingBody(SlowClient(
                 104, f"the client took more than {self._body_seconds:g} s to send its request"))
             return
         body = b"".join(chunks)
@@ -148,17 +148,3 @@ def _call(app: WSGIApp, environ: dict[str, Any]) -> tuple[int, list[tuple[str, s
         if close is not None:
             close()
     return answer[0], answer[1], b"".join(written)
-
-
-class _Failing(io.RawIOBase):
-    """A request body whose reading fails with ``error``."""
-
-    def __init__(self, error: OSError) -> None:
-        super().__init__()
-        self._error = error
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        raise self._error

@@ -81,7 +81,7 @@ class QueryPath:
             try:
                 body = environ["wsgi.input"].read(int(declared))
             except OSError as error:  # a client too slow with its body: the app answers as it would have
-                environ["wsgi.input"] = _Failing(error)
+                environ["wsgi.input"] = FailingBody(error)
                 return None
             environ["wsgi.input"] = io.BytesIO(body)  # for the app to read again
             if len(body) < int(declared):  # the client left before sending it all: the app answers as it would have
@@ -113,11 +113,15 @@ class QueryPath:
         return 200, headers, outcome.body
 
 
-class _Failing:
-    """A request body whose reading failed: the app's read fails the same way."""
+class FailingBody(io.RawIOBase):
+    """A request body whose reading fails with ``error`` (the client was too slow, or left), however it is read."""
 
     def __init__(self, error: OSError) -> None:
+        super().__init__()
         self._error = error
 
-    def read(self, size: int = -1) -> bytes:
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
         raise self._error
