@@ -3,7 +3,8 @@
 This process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
 query first asks for them) and applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
 started here, before the server starts its threads, and stopped when the server exits, unless their answer is
-known already (:mod:`kg.evaluation.answer_cache`).  SIGTERM or SIGINT stops the server: it stops accepting, answers
+known already (:mod:`kg.evaluation.answer_cache`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, this
+process runs on the first CPU and the workers on the others.  SIGTERM or SIGINT stops the server: it stops accepting, answers
 the requests in flight, then the workers are stopped.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import threading
@@ -26,6 +28,7 @@ from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.answer_cache import AnswerCache
 from kg.evaluation.pool import WorkerPool
+from kg.evaluation.processes import pin, split_cpus
 from kg.evaluation.worker import bound_heap_fragmentation
 from kg.dataset import KnowledgeGraph
 from kg.reasoning import ENTAILING_MODES
@@ -51,6 +54,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     Raises :class:`ServeError` at once if the address cannot be listened on.
     """
     address = listening_address(settings.host, settings.port)
+    cpus = split_cpus() if settings.split_cpus else None
     bound_heap_fragmentation()
     pools: list[WorkerPool] = []
 
@@ -78,7 +82,8 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
         evaluator: Evaluator
         if graph.store.evaluates_in_process:
             before = time.perf_counter()
-            pool = WorkerPool(graph, settings, echo)  # another mode's closure is computed when a query asks for it
+            # another mode's closure is computed when a query first asks for it
+            pool = WorkerPool(graph, settings, echo, cpus=cpus[1] if cpus else None)
             pools.append(pool)
             timings.append(f"reasoning ({settings.default_reasoning}) and {pool.size} query "
                            f"worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
@@ -99,6 +104,8 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     try:
         app, evaluator = build()
         front = RsgiFront(app, settings, evaluator)
+        if cpus:  # before granian starts its threads, which then start here too
+            pin(os.getpid(), cpus[0])
         asyncio.run(_run(front, settings, address))
     finally:
         if front is not None:

@@ -174,6 +174,10 @@ class Settings:
     min_free_memory_mb: int = 512
     """Megabytes of ``MemAvailable`` (``/proc/meminfo``) below which the pool starts no worker beyond ``KG_WORKERS``
     (``KG_MIN_FREE_MEMORY_MB``): under load, queries then wait for a busy worker rather than exhaust memory."""
+    split_cpus: bool = True
+    """Keep ``kg serve``'s HTTP process on the first CPU it may use and its query workers on the others, when it may
+    use two or more (``KG_SPLIT_CPUS``).  Left to the scheduler, the processes a request passes through are woken on
+    the CPU of the one that woke them and pile up there while another CPU idles."""
     threads: int = 32
     """Threads of ``kg serve`` answering the requests that are not a query to ``/sparql`` (pages, updates, the
     API…), and waiting for a busy query worker (``KG_THREADS``)."""

@@ -47,6 +47,7 @@ REJECTED: list[tuple[str, list[str], dict[str, str], list[str]]] = [
     ("allow_service", ["reason"], {"KG_ALLOW_SERVICE": "maybe"}, ["KG_ALLOW_SERVICE", "true", "off"]),
     ("allow_load", ["reason"], {"KG_ALLOW_LOAD": "2"}, ["KG_ALLOW_LOAD", "true", "off"]),
     ("axiomatic_triples", ["reason"], {"KG_AXIOMATIC_TRIPLES": "all"}, ["KG_AXIOMATIC_TRIPLES", "true", "off"]),
+    ("split_cpus", ["serve"], {"KG_SPLIT_CPUS": "half"}, ["KG_SPLIT_CPUS", "true", "off"]),
     ("default_reasoning", ["query", "ASK {}"], {"KG_DEFAULT_REASONING": "owl"}, ["KG_DEFAULT_REASONING", "none, rdfs, owlrl"]),
     ("reasoner", ["--reasoner", "nope", "reason"], {}, ["'--reasoner'", "KG_REASONER", "'nope'", "fast, owlrl"]),
     ("reasoner", ["queries", "list"], {"KG_REASONER": "nope"}, ["KG_REASONER", "fast, owlrl"]),

@@ -55,7 +55,7 @@ from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
     Change, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
-    promote, readable, start_template,
+    pin, promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
 from kg.dataset import KnowledgeGraph, StoreDelta
@@ -85,8 +85,10 @@ class WorkerPool:
     builds its replica.  :meth:`evaluate` is thread-safe.
     """
 
-    def __init__(self, graph: KnowledgeGraph, settings: Settings, progress: Progress = quiet) -> None:
+    def __init__(self, graph: KnowledgeGraph, settings: Settings, progress: Progress = quiet,
+                 cpus: set[int] | None = None) -> None:
         self.size = settings.workers
+        self._cpus = cpus  # where the template, and so every worker it forks, runs (None: anywhere)
         self.max_size = max(settings.workers, settings.max_workers)
         self._graph = graph
         self._settings = settings
@@ -492,6 +494,8 @@ class WorkerPool:
                 template.pending = self._replication.since(snapshot)
                 self._template = template
             how = f"loading {snapshot.path.name}"
+        if self._cpus is not None:
+            pin(template.pid, self._cpus)
         logger.info("query worker template %d started (%s)", template.pid, how)
         return template
 

@@ -202,6 +202,28 @@ def start_template(context: Any, settings: Settings, open_replica: Callable[[], 
     return Template(process, ours)
 
 
+def split_cpus() -> tuple[set[int], set[int]] | None:
+    """The CPUs this process may use, split into the first one (for the HTTP process) and the others (for the query
+    workers); None if it may use only one."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None
+    return {allowed[0]}, set(allowed[1:])
+
+
+def pin(pid: int, cpus: set[int]) -> None:
+    """Run every thread of process ``pid`` (and what it starts from now on) on ``cpus`` only (if it is still there)."""
+    try:
+        threads = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for thread in threads:
+        try:
+            os.sched_setaffinity(thread, cpus)
+        except OSError:  # gone meanwhile
+            pass
+
+
 def single_threaded() -> bool:
     """True if this process runs one thread (Linux: ``/proc/self/task``): only then may it fork a long-lived child
     that uses the objects it shares, since no other thread can hold one of their locks."""
