@@ -3,8 +3,8 @@
 This process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
 query first asks for them) and applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
 started here, before the server starts its threads, and stopped when the server exits, unless their answer is
-known already (:mod:`kg.evaluation.answer_cache`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, this
-process runs on the first CPU and the workers on the others.  SIGTERM or SIGINT stops the server: it stops accepting, answers
+known already (:mod:`kg.evaluation.answer_cache`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, the
+workers run on every CPU but the first, which is left to this process.  SIGTERM or SIGINT stops the server: it stops accepting, answers
 the requests in flight, then the workers are stopped.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import socket
 import threading
@@ -28,7 +27,7 @@ from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
 from kg.evaluation.answer_cache import AnswerCache
 from kg.evaluation.pool import WorkerPool
-from kg.evaluation.processes import pin, split_cpus
+from kg.evaluation.processes import cpus_for_workers
 from kg.evaluation.worker import bound_heap_fragmentation
 from kg.dataset import KnowledgeGraph
 from kg.reasoning import ENTAILING_MODES
@@ -54,7 +53,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     Raises :class:`ServeError` at once if the address cannot be listened on.
     """
     address = listening_address(settings.host, settings.port)
-    cpus = split_cpus() if settings.split_cpus else None
+    worker_cpus = cpus_for_workers() if settings.split_cpus else None
     bound_heap_fragmentation()
     pools: list[WorkerPool] = []
 
@@ -83,7 +82,7 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
         if graph.store.evaluates_in_process:
             before = time.perf_counter()
             # another mode's closure is computed when a query first asks for it
-            pool = WorkerPool(graph, settings, echo, cpus=cpus[1] if cpus else None)
+            pool = WorkerPool(graph, settings, echo, cpus=worker_cpus)
             pools.append(pool)
             timings.append(f"reasoning ({settings.default_reasoning}) and {pool.size} query "
                            f"worker{'s' if pool.size != 1 else ''} {time.perf_counter() - before:.2f} s")
@@ -104,8 +103,6 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     try:
         app, evaluator = build()
         front = RsgiFront(app, settings, evaluator)
-        if cpus:  # before granian starts its threads, which then start here too
-            pin(os.getpid(), cpus[0])
         asyncio.run(_run(front, settings, address))
     finally:
         if front is not None:

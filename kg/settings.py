@@ -175,9 +175,9 @@ class Settings:
     """Megabytes of ``MemAvailable`` (``/proc/meminfo``) below which the pool starts no worker beyond ``KG_WORKERS``
     (``KG_MIN_FREE_MEMORY_MB``): under load, queries then wait for a busy worker rather than exhaust memory."""
     split_cpus: bool = True
-    """Keep ``kg serve``'s HTTP process on the first CPU it may use and its query workers on the others, when it may
-    use two or more (``KG_SPLIT_CPUS``).  Left to the scheduler, the processes a request passes through are woken on
-    the CPU of the one that woke them and pile up there while another CPU idles."""
+    """Keep ``kg serve``'s query workers off the first CPU it may use, which is left to the HTTP process, when it may use
+    two or more (``KG_SPLIT_CPUS``).  Left to the scheduler, a worker is woken on the CPU of the HTTP process that
+    woke it, and they pile up there while another CPU idles."""
     threads: int = 32
     """Threads of ``kg serve`` answering the requests that are not a query to ``/sparql`` (pages, updates, the
     API…), and waiting for a busy query worker (``KG_THREADS``)."""

@@ -202,17 +202,15 @@ def start_template(context: Any, settings: Settings, open_replica: Callable[[], 
     return Template(process, ours)
 
 
-def split_cpus() -> tuple[set[int], set[int]] | None:
-    """The CPUs this process may use, split into the first one (for the HTTP process) and the others (for the query
-    workers); None if it may use only one."""
+def cpus_for_workers() -> set[int] | None:
+    """The CPUs this process may use but the first, which is left to the HTTP process; None if it may use only one."""
     allowed = sorted(os.sched_getaffinity(0))
-    if len(allowed) < 2:
-        return None
-    return {allowed[0]}, set(allowed[1:])
+    return set(allowed[1:]) if len(allowed) >= 2 else None
 
 
 def pin(pid: int, cpus: set[int]) -> None:
-    """Run every thread of process ``pid`` (and what it starts from now on) on ``cpus`` only (if it is still there)."""
+    """Run every thread of process ``pid`` (and the processes it forks from now on) on ``cpus`` only (if it is still
+    there)."""
     try:
         threads = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
     except OSError:
