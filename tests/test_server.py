@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -103,3 +104,17 @@ def test_the_query_workers_leave_the_first_cpu_to_the_http_process(tmp_path: Pat
         assert server.request("GET", "/sparql?query=ASK%7B%7D").status == 200
         workers = [pid for pid in _descendants(server.process.pid, _children()) if pid != server.process.pid]
         assert workers and all(os.sched_getaffinity(pid) == {first, *others} for pid in workers)
+
+
+def test_a_query_stopped_at_the_time_limit_is_evaluated_once(tmp_path: Path) -> None:
+    """The RSGI front evaluates it and hands the refusal to the app, which must not evaluate it again."""
+    explosive = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?p ?q ?r . ?s ?t ?u }"
+    with live_server(tmp_path, FIXTURES / "family.ttl", env={"KG_QUERY_TIMEOUT": "1"}) as server:
+        started = time.monotonic()
+        reply = server.request("GET", "/sparql?reasoning=none&query=" + quote(explosive))
+        elapsed = time.monotonic() - started
+        time.sleep(0.2)
+        log = server.log()
+    assert reply.status == 503 and "1 s time limit" in reply.text
+    assert elapsed < 1.8, elapsed
+    assert log.count("stopped after the 1 s time limit") == 1, log

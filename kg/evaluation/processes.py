@@ -209,17 +209,11 @@ def cpus_for_workers() -> set[int] | None:
 
 
 def pin(pid: int, cpus: set[int]) -> None:
-    """Run every thread of process ``pid`` (and the processes it forks from now on) on ``cpus`` only (if it is still
-    there)."""
+    """Run process ``pid`` (one thread: a worker template) and the processes it forks from now on on ``cpus`` only."""
     try:
-        threads = [int(name) for name in os.listdir(f"/proc/{pid}/task")]
-    except OSError:
-        threads = [pid]
-    for thread in threads:
-        try:
-            os.sched_setaffinity(thread, cpus)
-        except OSError:  # gone meanwhile
-            pass
+        os.sched_setaffinity(pid, cpus)
+    except OSError:  # gone meanwhile: the pool finds out and starts another
+        pass
 
 
 def single_threaded() -> bool:

@@ -71,7 +71,7 @@ class QueryPath:
         query_string: str = environ.get("QUERY_STRING", "")
         if not (self._open and method in ("GET", "POST") and environ.get("PATH_INFO") in PATHS and query_string.isascii()
                 and "HTTP_AUTHORIZATION" not in environ and "HTTP_CONTENT_ENCODING" not in environ
-                and OUTSIDE_PREFIX not in environ):
+                and OUTSIDE_PREFIX not in environ and EVALUATED not in environ):  # evaluated: by the RSGI front
             return None
         body = b""
         if method == "POST":
