@@ -99,7 +99,12 @@ class ProjectNamespaces:
         escape, which may spell one): the engine parses the prefix map it is given for every query."""
         if "\\u" in text or "\\U" in text:
             return self.prefixes()
-        return {name: iri for name, iri in self._prefixes.items() if name + ":" in text}
+        return {name: iri for needle, name, iri in self._needles if needle in text}
+
+    @functools.cached_property
+    def _needles(self) -> tuple[tuple[str, str, str], ...]:
+        """``(name + ":", name, namespace)`` for each predeclared prefix (the text sought, built once)."""
+        return tuple((name + ":", name, iri) for name, iri in self._prefixes.items())
 
     @functools.cached_property
     def _prefixes(self) -> dict[str, str]:

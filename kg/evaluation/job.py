@@ -15,8 +15,10 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from kg.dataset import KnowledgeGraph
+from kg.sparql.engine_writers import write_natively, writes_natively
 from kg.sparql.errors import QueryError
 from kg.sparql.formats import GRAPH, SOLUTIONS, answer_kind, format_named, serialize_capped
+from kg.sparql.results import QueryAnswer
 from kg.store import StoreError, StoreTimeout
 
 OK = 200
@@ -71,22 +73,25 @@ class Outcome:
         return self.status == OK
 
 
-def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
-    """Evaluate ``job`` on ``graph`` and serialize its answer, cut to ``job.max_rows``, else ``max_rows``."""
+def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int, checked: bool = False) -> Outcome:
+    """Evaluate ``job`` on ``graph`` and serialize its answer, cut to ``job.max_rows``, else ``max_rows``.
+
+    ``checked``: the job's text was checked against the endpoint's limits before it was sent (a worker's jobs)."""
     cap = max_rows if job.max_rows is None else job.max_rows
     try:
-        answer = graph.query(
-            job.text,
-            job.reasoning,
-            default_graph_uris=job.default_graph_uris,
-            named_graph_uris=job.named_graph_uris,
-            bindings=dict(job.bindings) if job.bindings else None,
-        )
+        answer = _evaluate(graph, job, checked)
         kind = answer_kind(answer)
         name = job.solutions_format if kind == SOLUTIONS else job.graph_format
         if name is None:
             return Outcome(NOT_ACCEPTABLE, kind=kind)
-        written = serialize_capped(answer, format_named(name), cap, graph.namespaces.prefixes())
+        fmt = format_named(name)
+        written = None
+        if not isinstance(answer, ox.QueryBoolean) and writes_natively(fmt):
+            written = write_natively(answer, fmt, cap)
+            if written is None:  # the engine's writer gave up (past the cap, or too big): ours read at most the cap
+                answer = _evaluate(graph, job, checked=True)
+        if written is None:
+            written = serialize_capped(answer, fmt, cap, graph.namespaces.prefixes())
     except QueryError as error:
         return Outcome(error.status, message=error.message, line=error.line, column=error.column)
     except StoreTimeout as error:
@@ -98,6 +103,12 @@ def run_job(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> Outcome:
         # The engine reports evaluation failures (e.g. an unreachable SERVICE) as these.
         return Outcome(BAD_QUERY, message=f"the query could not be evaluated: {error}")
     return Outcome(OK, written.body, name, written.rows, written.truncated, kind)
+
+
+def _evaluate(graph: KnowledgeGraph, job: QueryJob, checked: bool) -> QueryAnswer:
+    return graph.query(job.text, job.reasoning, default_graph_uris=job.default_graph_uris,
+                       named_graph_uris=job.named_graph_uris, bindings=dict(job.bindings) if job.bindings else None,
+                       checked=checked)
 
 
 Solution = dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]
@@ -117,8 +128,7 @@ def select_rows(graph: KnowledgeGraph, job: QueryJob, max_rows: int) -> list[Sol
 
     Cut at ``job.max_rows``, else ``max_rows`` (as :func:`run_job`)."""
     cap = max_rows if job.max_rows is None else job.max_rows
-    answer = graph.query(job.text, job.reasoning, default_graph_uris=job.default_graph_uris,
-                         named_graph_uris=job.named_graph_uris, bindings=dict(job.bindings) if job.bindings else None)
+    answer = _evaluate(graph, job, checked=False)
     if not isinstance(answer, ox.QuerySolutions):
         raise QueryError("a SELECT query was expected")
     return _rows(answer, cap)

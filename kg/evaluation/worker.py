@@ -184,7 +184,7 @@ def _answer(connection: Connection, graph: Replica, settings: Settings) -> None:
             connection.send(("synced",))
         elif message[0] == "job":
             try:
-                outcome = run_job(graph, message[1], settings.max_result_rows)
+                outcome = run_job(graph, message[1], settings.max_result_rows, checked=True)
             except Exception:  # a defect of ours: keep serving, report it without details
                 logger.exception("query worker %d failed on a query", os.getpid())
                 outcome = Outcome(INTERNAL, message="internal error while evaluating the query (logged on the server)")
