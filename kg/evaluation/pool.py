@@ -58,6 +58,7 @@ from kg.evaluation.processes import (
     pin, promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
+from kg.evaluation.wire import receive, send
 from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.dataset.closures import Progress, quiet
 from kg.reasoning import ENTAILING_MODES
@@ -150,7 +151,7 @@ class WorkerPool:
                                               time.monotonic())
         timeout = self._time_limit(job)
         try:
-            worker.connection.send(("job", job))
+            send(worker.connection, ("job", job))
             answered = await _readable_soon(loop, worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
                 demote(worker)
@@ -159,7 +160,7 @@ class WorkerPool:
             # threads, which may all be waiting for the very worker this kill frees.
             if not answered:
                 return await loop.run_in_executor(None, self._stopped_at_limit, worker, job)
-            outcome: Outcome = worker.connection.recv()
+            outcome: Outcome = receive(worker.connection)
         except (EOFError, OSError):
             return await loop.run_in_executor(None, self._crashed, worker)
         except BaseException:  # cancelled while the worker evaluates: it cannot be given another job
@@ -199,14 +200,14 @@ class WorkerPool:
             if not catch_up(worker, pending, queue_timeout):  # not charged to the time limit
                 self._retire(worker, f"did not replay committed changes within {queue_timeout:g} s")
                 return self._busy(queue_timeout)
-            worker.connection.send(("job", job))
+            send(worker.connection, ("job", job))
             answered = readable(worker.connection, min(DEMOTE_AFTER, timeout))
             if not answered:
                 demote(worker)
                 answered = readable(worker.connection, max(0.0, timeout - DEMOTE_AFTER))
             if not answered:
                 return self._stopped_at_limit(worker, job)
-            outcome: Outcome = worker.connection.recv()
+            outcome: Outcome = receive(worker.connection)
         except (EOFError, OSError):
             return self._crashed(worker)
         self._after_answer(worker, tentative is not None)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.evaluation import worker as worker_module
+from kg.evaluation.wire import receive, send
 from kg.settings import Settings
 from kg.store.oxigraph import OxigraphStore
 
@@ -156,11 +157,11 @@ def catch_up(worker: WorkerHandle, changes: list[Change], timeout: float) -> boo
     if not changes:
         return True
     for change in changes:
-        worker.connection.send(change.message())
-    worker.connection.send(("sync",))
+        send(worker.connection, change.message())
+    send(worker.connection, ("sync",))
     if not readable(worker.connection, timeout):
         return False
-    worker.connection.recv()
+    receive(worker.connection)
     return True
 
 

@@ -49,6 +49,7 @@ from multiprocessing.reduction import recv_handle
 import pyoxigraph as ox
 
 from kg.evaluation.job import INTERNAL, Outcome, run_job
+from kg.evaluation.wire import send
 from kg.dataset import Replica, StoreDelta
 from kg.settings import Settings
 from kg.store.base import StoreError
@@ -188,7 +189,7 @@ def _answer(connection: Connection, graph: Replica, settings: Settings) -> None:
             except Exception:  # a defect of ours: keep serving, report it without details
                 logger.exception("query worker %d failed on a query", os.getpid())
                 outcome = Outcome(INTERNAL, message="internal error while evaluating the query (logged on the server)")
-            connection.send(outcome)
+            send(connection, outcome)
         else:
             return
 
