@@ -5,6 +5,7 @@ computed when a query first asks for it."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -213,5 +214,110 @@ def test_evaluate_async_refuses_before_evaluating_and_waits_in_a_thread_when_eve
         assert busy.status == 503 and "busy" in (busy.message or "")  # type: ignore[attr-defined]
         assert stopped.status == 503 and "time limit" in (stopped.message or "")  # type: ignore[attr-defined]
         assert pool.evaluate(QueryJob(LIGHT)).ok
+    finally:
+        pool.close()
+
+
+# -- evaluate_async: jobs sent behind another on a worker (one CPU for the workers) --------------------------------
+
+def one_cpu_pool(monkeypatch: pytest.MonkeyPatch, workers: int, **settings: object) -> WorkerPool:
+    """A pool whose workers run on one CPU, where a job started less than a second ago may be followed (so that
+    the tests do not depend on how fast this machine starts a job)."""
+    monkeypatch.setattr(pool_module, "FOLLOW_WITHIN", 1.0)
+    chosen = Settings(workers=workers, max_workers=workers, **settings)  # type: ignore[arg-type]
+    return WorkerPool(open_dataset(chosen, [RdfSource(FIXTURES / "family.ttl")]), chosen,
+                      cpus={min(os.sched_getaffinity(0))})
+
+
+def numbered(number: int) -> QueryJob:
+    return QueryJob(f"SELECT ?n WHERE {{ BIND({number} AS ?n) }}")
+
+
+def number_in(outcome: object) -> int:
+    assert outcome.ok, outcome.message  # type: ignore[attr-defined]
+    return int(json.loads(outcome.body)["results"]["bindings"][0]["n"]["value"])  # type: ignore[attr-defined]
+
+
+def test_a_job_sent_behind_another_is_answered_where_no_worker_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One worker and no waiting allowed: the second of two simultaneous queries is answered all the same (sent
+    behind the first), each with its own answer; a third, with the worker's queue taken, is told the server is busy."""
+    import asyncio
+
+    pool = one_cpu_pool(monkeypatch, 1, queue_timeout=0.001)
+
+    async def scenario() -> list[object]:
+        return list(await asyncio.gather(*(pool.evaluate_async(numbered(n)) for n in range(3))))
+
+    try:
+        first, second, third = asyncio.run(scenario())
+        assert (number_in(first), number_in(second)) == (0, 1)
+        assert third.status == 503 and "busy" in (third.message or "")  # type: ignore[attr-defined]
+        assert [number_in(pool.evaluate(numbered(n))) for n in (7, 8)] == [7, 8]
+    finally:
+        pool.close()
+
+
+def test_many_callers_sent_behind_each_other_get_their_own_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    pool = one_cpu_pool(monkeypatch, 2)
+
+    async def scenario() -> list[int]:
+        return [number_in(outcome) for outcome in await asyncio.gather(*(pool.evaluate_async(numbered(n))
+                                                                        for n in range(60)))]
+
+    try:
+        assert asyncio.run(scenario()) == list(range(60))
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("head, limit", [(SLOW, None), (EXPLOSIVE, 0.5)])
+def test_a_job_behind_a_long_one_goes_to_another_worker(monkeypatch: pytest.MonkeyPatch, head: str,
+                                                        limit: float | None) -> None:
+    """A light query sent behind a slow one (or one stopped at its time limit) is answered first, by the other
+    worker; the first worker's answer to it is dropped, never given to a later caller, and no worker is lost
+    to it."""
+    import asyncio
+
+    pool = one_cpu_pool(monkeypatch, 2, query_timeout=30.0)
+
+    async def scenario() -> tuple[str, object, object, list[int]]:
+        slow = asyncio.create_task(pool.evaluate_async(QueryJob(head, time_limit=limit)))
+        light = asyncio.create_task(pool.evaluate_async(numbered(5)))
+        done, _ = await asyncio.wait({slow, light}, return_when=asyncio.FIRST_COMPLETED)
+        first = "light" if light in done else "slow"
+        later = [number_in(await pool.evaluate_async(numbered(n))) for n in (10, 11, 12)]
+        return first, await light, await slow, later
+
+    try:
+        first, light, slow, later = asyncio.run(scenario())
+        assert first == "light"
+        assert number_in(light) == 5
+        assert slow.ok if limit is None else slow.status == 503  # type: ignore[attr-defined]
+        assert later == [10, 11, 12]
+        assert pool.alive() == 2
+    finally:
+        pool.close()
+
+
+def test_a_job_whose_caller_gives_up_behind_another_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    pool = one_cpu_pool(monkeypatch, 1, query_timeout=30.0)
+
+    async def scenario() -> tuple[object, list[int]]:
+        slow = asyncio.create_task(pool.evaluate_async(QueryJob(SLOW)))
+        behind = asyncio.create_task(pool.evaluate_async(numbered(3)))
+        await asyncio.sleep(0)
+        behind.cancel()
+        outcome = await slow
+        return outcome, [number_in(await pool.evaluate_async(numbered(n))) for n in (20, 21)]
+
+    try:
+        slow, later = asyncio.run(scenario())
+        assert slow.ok  # type: ignore[attr-defined]
+        assert later == [20, 21]
+        assert number_in(pool.evaluate(numbered(22))) == 22
     finally:
         pool.close()

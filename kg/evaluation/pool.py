@@ -28,6 +28,11 @@ Short queries keep being answered while long ones run:
   more in the background so that :data:`SPARE_WORKERS` stay idle, up to
   ``KG_MAX_WORKERS`` while ``MemAvailable`` stays above ``KG_MIN_FREE_MEMORY_MB`` (workers idle for a minute
   beyond ``KG_WORKERS`` are stopped): a query does not wait behind long ones;
+* on the event-loop path (``kg serve``), when as many workers as they have CPUs
+  are busy, a query may be sent behind one that started a moment ago (the worker
+  takes it up with no process to wake); if that one is still running after
+  :data:`FOLLOWER_PATIENCE` seconds, the query goes to another worker, and the first
+  one's answer to it is dropped;
 * a query still running after :data:`DEMOTE_AFTER` seconds has its worker moved to
   the idle scheduling class (``SCHED_IDLE``): it only gets the CPU that short
   queries and the HTTP server leave, until it ends (its worker is then
@@ -54,8 +59,8 @@ from multiprocessing.reduction import send_handle
 from kg.evaluation import worker as worker_module
 from kg.evaluation.job import BAD_QUERY, UNAVAILABLE, Outcome, QueryJob, Solution, solutions_of
 from kg.evaluation.processes import (
-    Change, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message, demote,
-    pin, promote, readable, start_template,
+    Change, Follower, PoolError, Snapshot, Template, WorkerHandle, available_memory_mb, catch_up, crash_message,
+    demote, pin, promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
 from kg.evaluation.wire import receive, send
@@ -77,6 +82,10 @@ DEMOTE_AFTER = 0.05
 IDLE_EXTRA_SECONDS = 60.0
 #: Idle workers kept ready (within ``KG_MAX_WORKERS``) so that a query seldom waits for one to start.
 SPARE_WORKERS = 2
+#: Seconds since a worker started its job within which another may be sent behind it (see ``evaluate_async``).
+FOLLOW_WITHIN = 0.001
+#: Seconds a job sent behind another waits for it; past them, it goes to another worker.
+FOLLOWER_PATIENCE = 0.002
 
 
 class WorkerPool:
@@ -110,6 +119,10 @@ class WorkerPool:
         self._replication = Replication(graph, self._lock, self._deliver)
         # evaluate_async's jobs that must wait (for a worker, a replay, a closure) wait in these threads
         self._waiters = ThreadPoolExecutor(settings.threads, thread_name_prefix="kg-pool-wait")
+        # The workers evaluating evaluate_async's jobs, and its tasks dropping orphan answers (the loop's thread only)
+        self._leading: set[WorkerHandle] = set()
+        self._dropping: set[asyncio.Task[None]] = set()
+        self._worker_cpus = len(cpus) if cpus else len(os.sched_getaffinity(0))
         try:
             with self._spawn_lock:
                 template = self._start_template()  # it builds its replica while the default closure is computed
@@ -137,38 +150,152 @@ class WorkerPool:
     async def evaluate_async(self, job: QueryJob) -> Outcome:
         """:meth:`evaluate` ``job`` without blocking the running event loop.
 
-        When an idle worker has nothing to replay, the job goes down its pipe and the loop waits for the answer;
-        otherwise (waiting for a worker, a replay or a closure) one of the pool's waiting threads evaluates it.
+        When every CPU the workers may use is busy with a job this path sent, and one of those jobs started less
+        than :data:`FOLLOW_WITHIN` ago, ``job`` is sent behind it: the worker takes it up as soon as it is done,
+        with no process to wake (see :meth:`_follow`).  Otherwise, when an idle worker has nothing to replay, the
+        job goes down its pipe and the loop waits for the answer; else (waiting for a worker, a replay or a
+        closure) one of the pool's waiting threads evaluates it.
         """
         try:
             mode = self._checked_mode(job)
         except QueryError as error:
             return _refusal(error)
         loop = asyncio.get_running_loop()
-        worker = None if self._replication.needs_closure(mode) else self._idle_caught_up()
-        if worker is None:
-            return await loop.run_in_executor(self._waiters, self._evaluate_checked, job, mode, None,
-                                              time.monotonic())
-        timeout = self._time_limit(job)
+        if not self._replication.needs_closure(mode):
+            leader = self._leader()
+            if leader is not None:
+                outcome = await self._follow(loop, leader, job)
+                if outcome is not None:
+                    return outcome
+            worker = self._idle_caught_up()
+            if worker is not None:
+                self._leading.add(worker)
+                worker.started = time.monotonic()
+                try:
+                    send(worker.connection, ("job", job))
+                except OSError:
+                    self._leading.discard(worker)
+                    return await loop.run_in_executor(None, self._crashed, worker)
+                return await self._answer(loop, worker, job)
+        return await loop.run_in_executor(self._waiters, self._evaluate_checked, job, mode, None, time.monotonic())
+
+    def _leader(self) -> WorkerHandle | None:
+        """A worker to send a job behind: when as many workers as they have CPUs evaluate jobs of this path, the one
+        whose job started last, if less than :data:`FOLLOW_WITHIN` ago, with no job behind it and nothing to replay."""
+        if len(self._leading) < self._worker_cpus:
+            return None
+        now = time.monotonic()
+        best = None
+        for worker in self._leading:
+            if (not worker.queued and not worker.demoted and not worker.pending and now - worker.started < FOLLOW_WITHIN
+                    and (best is None or worker.started > best.started)):
+                best = worker
+        return best
+
+    async def _follow(self, loop: asyncio.AbstractEventLoop, leader: WorkerHandle, job: QueryJob) -> Outcome | None:
+        """Send ``job`` to ``leader`` behind its current job and wait for the answer; None if that job ran past
+        :data:`FOLLOWER_PATIENCE` (or ``leader`` died): ``job`` must then go to another worker.
+
+        Waking a worker costs more CPU than a light query on a virtual machine's CPUs, and a worker that finds its
+        next job in its pipe is not put to sleep: on one CPU for the workers, this halves the CPU a job costs them.
+        """
+        follower = Follower(job, loop.create_future())
+        leader.follower = follower
         try:
-            send(worker.connection, ("job", job))
-            answered = await _readable_soon(loop, worker.connection, min(DEMOTE_AFTER, timeout))
+            send(leader.connection, ("job", job))
+        except OSError:  # the leader died: its own caller finds out
+            leader.follower = None
+            return None
+        try:
+            if not await follower.turn:
+                return None
+        except BaseException:  # cancelled: the job is in the pipe, its answer is dropped (or, if our turn had come, the
+            if leader.follower is follower:  # worker is ours and cannot be given another job)
+                leader.follower, leader.orphan = None, job
+            elif follower.turn.done() and not follower.turn.cancelled() and follower.turn.result():
+                self._abandon(leader)
+            raise
+        return await self._answer(loop, leader, job)
+
+    async def _answer(self, loop: asyncio.AbstractEventLoop, worker: WorkerHandle, job: QueryJob) -> Outcome:
+        """The answer to ``job``, which ``worker`` evaluates now (started by this path), within the job's time limit;
+        then the worker goes to the job behind it, if any, or back to the idle ones."""
+        timeout = self._time_limit(job)
+        demote_at = min(DEMOTE_AFTER, timeout)
+        patience = min(FOLLOWER_PATIENCE, demote_at)
+        connection = worker.connection
+        readable_soon = _Readable(loop, connection)
+        try:
+            answered = await readable_soon.within(patience)
+            if not answered:
+                self._turn_away(worker)
+                answered = await readable_soon.within(demote_at - patience)
             if not answered:
                 demote(worker)
-                answered = await _readable_soon(loop, worker.connection, max(0.0, timeout - DEMOTE_AFTER))
+                answered = await readable_soon.within(timeout - demote_at)
+            readable_soon.stop()
             # Killing a worker talks to the template: in the loop's own executor, never queued behind the waiting
             # threads, which may all be waiting for the very worker this kill frees.
             if not answered:
+                self._leading.discard(worker)
                 return await loop.run_in_executor(None, self._stopped_at_limit, worker, job)
-            outcome: Outcome = receive(worker.connection)
+            outcome: Outcome = receive(connection, exact=worker.queued)
         except (EOFError, OSError):
+            self._turn_away(worker)
+            self._leading.discard(worker)
             return await loop.run_in_executor(None, self._crashed, worker)
         except BaseException:  # cancelled while the worker evaluates: it cannot be given another job
-            threading.Thread(target=self._retire, args=(worker, "was abandoned with a query in flight"),
-                             daemon=True).start()
+            readable_soon.stop()
+            self._turn_away(worker)
+            self._abandon(worker)
             raise
-        self._after_answer(worker, tentative=False)
+        self._hand_on(loop, worker)
         return outcome
+
+    def _turn_away(self, worker: WorkerHandle) -> None:
+        """Send the caller of the job behind ``worker``'s current one elsewhere; that job's answer will be dropped."""
+        follower = worker.follower
+        if follower is not None:
+            worker.follower, worker.orphan = None, follower.job
+            follower.turn.set_result(False)
+
+    def _hand_on(self, loop: asyncio.AbstractEventLoop, worker: WorkerHandle) -> None:
+        """``worker`` has answered its current job: give it to the job behind, drop that job's answer, or release it."""
+        follower = worker.follower
+        if follower is not None:
+            worker.follower = None
+            worker.started = time.monotonic()
+            follower.turn.set_result(True)
+        elif worker.orphan is not None:
+            task = loop.create_task(self._drop_orphan(loop, worker))
+            self._dropping.add(task)
+            task.add_done_callback(self._dropping.discard)
+        else:
+            self._leading.discard(worker)
+            self._after_answer(worker, tentative=False)
+
+    async def _drop_orphan(self, loop: asyncio.AbstractEventLoop, worker: WorkerHandle) -> None:
+        """Read and drop the answer to ``worker``'s orphan job, then give the worker back; kill it past that job's
+        time limit, or if it died."""
+        readable_soon = _Readable(loop, worker.connection)
+        try:
+            answered = await readable_soon.within(self._time_limit(worker.orphan))
+            readable_soon.stop()
+            if answered:
+                worker.connection.recv_bytes()
+        except (EOFError, OSError):
+            answered = False
+        worker.orphan = None
+        self._leading.discard(worker)
+        if answered:
+            self._after_answer(worker, tentative=False)
+        else:
+            await loop.run_in_executor(None, self._retire, worker, "did not answer a query sent elsewhere in time")
+
+    def _abandon(self, worker: WorkerHandle) -> None:
+        """Retire ``worker``, whose caller was cancelled while it evaluated (from a thread: it talks to the template)."""
+        self._leading.discard(worker)
+        threading.Thread(target=self._retire, args=(worker, "was abandoned with a query in flight"), daemon=True).start()
 
     def _checked_mode(self, job: QueryJob) -> str:
         """The entailment mode ``job`` asks for, once the query is within the endpoint's limits (else ``QueryError``)."""
@@ -514,22 +641,44 @@ def _refusal(error: QueryError) -> Outcome:
     return Outcome(error.status, message=error.message, line=error.line, column=error.column)
 
 
-async def _readable_soon(loop: asyncio.AbstractEventLoop, connection: Connection, timeout: float) -> bool:
-    """True once ``connection`` has data (or was closed) within ``timeout`` seconds, waiting on ``loop``."""
-    waiter = loop.create_future()
+class _Readable:
+    """Waits on ``loop`` until ``connection`` has data (or is closed), over several deadlines, watched from the first
+    wait to the end of :meth:`stop` (once readable, it stays so until read: the watch ends there)."""
 
-    def settle(ready: bool) -> None:
-        if not waiter.done():
-            waiter.set_result(ready)
+    def __init__(self, loop: asyncio.AbstractEventLoop, connection: Connection) -> None:
+        self._loop = loop
+        self._fd = connection.fileno()
+        self._ready = False
+        self._waiter: asyncio.Future[None] | None = None
+        loop.add_reader(self._fd, self._readable)
 
-    fd = connection.fileno()
-    loop.add_reader(fd, settle, True)
-    timer = loop.call_later(timeout, settle, False)
-    try:
-        return bool(await waiter)
-    finally:
-        loop.remove_reader(fd)
-        timer.cancel()
+    def _readable(self) -> None:
+        self._ready = True
+        self._loop.remove_reader(self._fd)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def within(self, seconds: float) -> bool:
+        """True once the connection is readable, if it becomes so within ``seconds``."""
+        if not self._ready and seconds > 0:
+            self._waiter = self._loop.create_future()
+            timer = self._loop.call_later(seconds, _settle, self._waiter)
+            try:
+                await self._waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return self._ready
+
+    def stop(self) -> None:
+        """Stop watching (nothing to do once readable)."""
+        if not self._ready:
+            self._loop.remove_reader(self._fd)
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _remove(checkpoint: Snapshot | None) -> None:

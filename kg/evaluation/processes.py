@@ -7,6 +7,7 @@ alive, demoted to the idle scheduling class or promoted back.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import select
@@ -112,6 +113,15 @@ class Template:
 
 
 @dataclass(eq=False)
+class Follower:
+    """A job sent to a worker behind the one it is evaluating; ``turn`` says, when the worker has answered that one,
+    True (the follower's answer comes next) or, if that one ran long, False (the follower's caller goes elsewhere)."""
+
+    job: Any
+    turn: asyncio.Future[bool]
+
+
+@dataclass(eq=False)
 class WorkerHandle:
     """A query worker as the pool sees it: its pid, pipe, template, changes to replay, idle time and priority."""
 
@@ -122,6 +132,17 @@ class WorkerHandle:
     idle_since: float = 0.0
     demoted: bool = False
     source: Snapshot | None = None  # the checkpoint the worker opened as its own store (removed with it), if any
+    # What the pool's event-loop path knows of the worker while it evaluates for it (that loop's thread alone
+    # reads and writes these): when the current job started, and the one job sent behind it, if any.
+    started: float = 0.0
+    follower: Follower | None = None
+    orphan: Any = None
+    """A job sent behind the current one whose caller has gone elsewhere: its answer is read and dropped."""
+
+    @property
+    def queued(self) -> bool:
+        """Whether a job waits in the worker's pipe behind the current one."""
+        return self.follower is not None or self.orphan is not None
 
     def is_alive(self) -> bool:
         """False once the worker has died (an idle worker's pipe has nothing to read unless it closed)."""

@@ -24,12 +24,15 @@ def send(connection: Connection, message: object) -> None:
     connection.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
 
 
-def receive(connection: Connection) -> Any:
+def receive(connection: Connection, exact: bool = False) -> Any:
     """The answer to what was last sent on ``connection`` (``EOFError`` if the pipe closed).
 
-    Only for answers: the other end sends nothing past one before it is sent the next request, so the
-    first read may ask for more than the header without taking any of a later message.
+    The other end sends nothing past an answer before it is sent the next request, so the first read may ask
+    for more than the header without taking any of a later message; with ``exact`` (another request was sent
+    behind this one), it asks for the header alone, as ``Connection.recv`` does.
     """
+    if exact:
+        return pickle.loads(connection.recv_bytes())
     fd = connection.fileno()
     data = _at_least(fd, b"", _SIZE.size)
     size, start = _SIZE.unpack_from(data)[0], _SIZE.size
