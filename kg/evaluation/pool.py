@@ -31,7 +31,7 @@ Short queries keep being answered while long ones run:
 * on the event-loop path (``kg serve``), when as many workers as they have CPUs
   are busy, a query may be sent behind one that started a moment ago (the worker
   takes it up with no process to wake); if that one is still running after
-  :data:`FOLLOWER_PATIENCE` seconds, the query goes to another worker, and the first
+  :data:`DEMOTE_AFTER` seconds, the query goes to another worker, and the first
   one's answer to it is dropped;
 * a query still running after :data:`DEMOTE_AFTER` seconds has its worker moved to
   the idle scheduling class (``SCHED_IDLE``): it only gets the CPU that short
@@ -84,8 +84,6 @@ IDLE_EXTRA_SECONDS = 60.0
 SPARE_WORKERS = 2
 #: Seconds since a worker started its job within which another may be sent behind it (see ``evaluate_async``).
 FOLLOW_WITHIN = 0.001
-#: Seconds a job sent behind another waits for it; past them, it goes to another worker.
-FOLLOWER_PATIENCE = 0.002
 
 
 class WorkerPool:
@@ -194,7 +192,7 @@ class WorkerPool:
 
     async def _follow(self, loop: asyncio.AbstractEventLoop, leader: WorkerHandle, job: QueryJob) -> Outcome | None:
         """Send ``job`` to ``leader`` behind its current job and wait for the answer; None if that job ran past
-        :data:`FOLLOWER_PATIENCE` (or ``leader`` died): ``job`` must then go to another worker.
+        :data:`DEMOTE_AFTER` (or ``leader`` died): ``job`` must then go to another worker.
 
         Waking a worker costs more CPU than a light query on a virtual machine's CPUs, and a worker that finds its
         next job in its pipe is not put to sleep: on one CPU for the workers, this halves the CPU a job costs them.
@@ -222,15 +220,12 @@ class WorkerPool:
         then the worker goes to the job behind it, if any, or back to the idle ones."""
         timeout = self._time_limit(job)
         demote_at = min(DEMOTE_AFTER, timeout)
-        patience = min(FOLLOWER_PATIENCE, demote_at)
         connection = worker.connection
         readable_soon = _Readable(loop, connection)
         try:
-            answered = await readable_soon.within(patience)
-            if not answered:
+            answered = await readable_soon.within(demote_at)
+            if not answered:  # a long query: the job behind it goes elsewhere, and its worker yields the CPU
                 self._turn_away(worker)
-                answered = await readable_soon.within(demote_at - patience)
-            if not answered:
                 demote(worker)
                 answered = await readable_soon.within(timeout - demote_at)
             readable_soon.stop()
