@@ -451,3 +451,40 @@ def test_long_queries_fit_in_a_get_url(server: LiveServer) -> None:
     reply = get(server, padding + "ASK { ?s ?p ?o }")
     assert len(quote(padding)) > 30_000
     assert parsed_result(reply).askAnswer is True
+
+
+FORM_PIECES = ["%41", "%c3%a9", "%C3%A9", "%", "%4", "%zz", "%%41", "+", "%2B", "&", "=", "\\", "\\x41", "\\u00e9",
+               "a", "query", "é", "%FF", "%e2%82", "%e2%82%ac", " ", ";", "%3D", "%26"]
+
+
+def test_form_decoding_reads_what_parse_qsl_reads() -> None:
+    """Every mix of escapes, broken escapes, backslashes and non-ASCII text: the same pairs as the standard library,
+    or the same refusal (invalid UTF-8 once decoded)."""
+    import random
+    from urllib.parse import parse_qsl
+
+    from kg.sparql.protocol import ProtocolError, decode_form
+
+    chosen = random.Random(20261203)
+    for _ in range(3000):
+        text = "".join(chosen.choice(FORM_PIECES) for _ in range(chosen.randint(0, 12)))
+        try:
+            expected: object = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError:
+            expected = "refused"
+        try:
+            got: object = decode_form(text.encode("utf-8"), "the test's text")
+        except ProtocolError as error:
+            assert error.status == 400 and "not valid UTF-8" in error.message
+            got = "refused"
+        assert got == expected, text
+
+
+def test_a_query_url_decodes_to_its_text_in_either_encoding() -> None:
+    from urllib.parse import unquote
+
+    from kg.sparql.protocol import percent_decoded
+
+    text = 'PREFIX ex: <http://example.org/é#>\nSELECT ?s WHERE { ?s ex:p "a \\"b\\" 100%" } LIMIT 10'
+    assert percent_decoded(quote(text, safe="")) == text
+    assert percent_decoded(quote(text, safe=""), "latin-1") == unquote(quote(text, safe=""), "latin-1") != text
