@@ -15,8 +15,9 @@ from typing import Any
 
 _SIZE, _LARGE_SIZE = struct.Struct("!i"), struct.Struct("!Q")
 _LARGE = _SIZE.pack(-1)  # the header of a message of 2 GiB or more, whose size follows in 8 bytes
-#: Bytes asked for at once: a light query's answer, header included, in one system call.
-_READ = 256 * 1024
+#: Bytes asked for by the first read: a light query's answer, header included, in one system call.  (``os.read``
+#: allocates what it asks for: past glibc's 128 KB the buffer is mapped and unmapped on every call.)
+_READ = 64 * 1024
 
 
 def send(connection: Connection, message: object) -> None:
