@@ -3,7 +3,9 @@
 SELECT and ASK answers use the W3C SPARQL 1.1 results formats; CONSTRUCT and
 DESCRIBE answers use RDF formats.  Graphs and booleans are written by the
 store's engine (pyoxigraph); SELECT rows cut to a row cap by our writers
-(:mod:`kg.sparql.results`), which follow the same specs.  :func:`negotiate`
+(:mod:`kg.sparql.results`), which follow the same specs.  A query job first
+tries the engine's own writers, counted and cut as they stream
+(:mod:`kg.sparql.engine_writers`), and comes here when they cannot cut an answer.  :func:`negotiate`
 picks a format from ``format=`` or ``Accept`` (:func:`kg.formats.best_match`).
 """
 
