@@ -321,3 +321,30 @@ def test_a_job_whose_caller_gives_up_behind_another_is_dropped(monkeypatch: pyte
         assert number_in(pool.evaluate(numbered(22))) == 22
     finally:
         pool.close()
+
+
+def test_a_worker_left_with_an_orphan_answer_when_the_loop_closes_is_retired(monkeypatch: pytest.MonkeyPatch,
+                                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """An explosive query sent behind a slow one goes to the other worker at 50 ms; the slow one is answered, and its
+    worker goes on with its copy of the explosive one, whose answer nobody waits for.  When the loop ends there,
+    both workers are killed and replaced: neither is kept out of use for ever."""
+    import asyncio
+    import logging
+
+    pool = one_cpu_pool(monkeypatch, 2, query_timeout=30.0)
+
+    async def scenario() -> object:
+        head = asyncio.create_task(pool.evaluate_async(QueryJob(SLOW)))
+        asyncio.create_task(pool.evaluate_async(QueryJob(EXPLOSIVE)))  # left running when the loop ends
+        return await head
+
+    try:
+        with caplog.at_level(logging.WARNING, logger="kg.evaluation"):
+            assert asyncio.run(scenario()).ok  # type: ignore[attr-defined]
+            deadline = time.monotonic() + 10
+            while pool.alive() < 2 or sum("abandoned" in r.getMessage() for r in caplog.records) < 2:
+                assert time.monotonic() < deadline, [r.getMessage() for r in caplog.records]
+                time.sleep(0.05)
+        assert [number_in(outcome) for outcome in (pool.evaluate(numbered(6)), pool.evaluate(numbered(7)))] == [6, 7]
+    finally:
+        pool.close()

@@ -281,6 +281,10 @@ class WorkerPool:
                 worker.connection.recv_bytes()
         except (EOFError, OSError):
             answered = False
+        except BaseException:  # the loop is closing: the worker cannot be given another job
+            readable_soon.stop()
+            self._abandon(worker)
+            raise
         worker.orphan = None
         self._leading.discard(worker)
         if answered:
