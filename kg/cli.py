@@ -252,16 +252,23 @@ def validate(ctx: click.Context, data: tuple[Path, ...], shapes: Path | None) ->
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None, data: tuple[Path, ...]) -> None:
     """Serve the graph over HTTP: the SPARQL endpoint at /sparql."""
+    from kg.log_stream import BatchingHandler
     from kg.server import ServeError, serve as run_server
 
     settings = _settings(ctx, host=host, port=port, workers=workers, data_files=tuple(data))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    log = BatchingHandler(sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", handlers=[log])
     # The format names neither the caller's line, nor thread, nor process: not collecting them for each request's
     # line is what the logging HOWTO's "Optimization" section advises.
     logging._srcfile = None  # type: ignore[attr-defined]
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+
+    def progress(message: str) -> None:  # after the log lines written before it
+        log.flush()
+        _progress(message)
+
     try:
-        run_server(settings, lambda progress: _open(settings, (), progress), _progress)
+        run_server(settings, lambda echo: _open(settings, (), echo), progress)
     except ServeError as error:
         raise click.ClickException(str(error)) from None
 

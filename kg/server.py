@@ -3,7 +3,8 @@
 This process holds the authoritative graph (loaded, and reasoned in the default mode; other modes when a
 query first asks for them) and applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
 started here, before the server starts its threads, and stopped when the server exits, unless their answer is
-known already (:mod:`kg.evaluation.answer_cache`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, the
+known already (:mod:`kg.evaluation.answer_cache`).  granian calls the front on an asyncio loop that it wakes once per
+batch of requests (:mod:`kg.event_loop`); the log is written in batches too (:mod:`kg.log_stream`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, the
 workers run on every CPU but the first, which is left to this process.  SIGTERM or SIGINT stops the server: it stops accepting, answers
 the requests in flight, then the workers are stopped.
 """
@@ -25,6 +26,7 @@ from granian.server.embed import Server
 
 from kg.app import create_app
 from kg.evaluation import Evaluator, InProcessEvaluator
+from kg.event_loop import CoalescingLoop
 from kg.evaluation.answer_cache import AnswerCache
 from kg.evaluation.pool import WorkerPool
 from kg.evaluation.processes import cpus_for_workers
@@ -103,7 +105,8 @@ def serve(settings: Settings, open_graph: Callable[[Echo], KnowledgeGraph], echo
     try:
         app, evaluator = build()
         front = RsgiFront(app, settings, evaluator)
-        asyncio.run(_run(front, settings, address))
+        with asyncio.Runner(loop_factory=CoalescingLoop) as runner:
+            runner.run(_run(front, settings, address))
     finally:
         if front is not None:
             front.close()
