@@ -1,20 +1,21 @@
-"""The pool's pipe messages (kg.evaluation.wire): the framing of multiprocessing's Connection, both ways."""
+"""The pool's pipe messages (kg.evaluation.wire): the framing of multiprocessing's Connection, both ways, and channels."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import struct
 import threading
+from collections.abc import Callable
 from multiprocessing import Pipe
-from multiprocessing.connection import Connection
 
 import pytest
 
 from kg.evaluation.job import Outcome
-from kg.evaluation.wire import receive, send
+from kg.evaluation.wire import Channel, Endpoint, receive, send
 
 
-def sent_from_a_thread(writer: Connection, action: object) -> threading.Thread:
+def sent_from_a_thread(writer: Endpoint, action: Callable[[], None]) -> threading.Thread:
     """Run ``action`` (which writes to ``writer``) in a thread: a big message does not fit in the pipe's buffer."""
     thread = threading.Thread(target=action)
     thread.start()
@@ -57,3 +58,53 @@ def test_a_pipe_closed_before_the_whole_answer_is_an_eof(cut: int) -> None:
     writer.close()
     with pytest.raises(EOFError):
         receive(reader)
+
+
+def channel_pair() -> tuple[Channel, Channel]:
+    a_reads, a_writes, b_reads, b_writes = Channel.pipes()
+    return Channel(a_reads, a_writes), Channel(b_reads, b_writes)
+
+
+@pytest.mark.parametrize("size", [0, 10, 300 * 1024, 5 * 1024 * 1024])
+def test_a_channel_carries_messages_of_any_size_both_ways(size: int) -> None:
+    pool_end, worker_end = channel_pair()
+    job, answer = ("job", "x" * size), Outcome(200, b"y" * size, "json", 1)
+    thread = sent_from_a_thread(pool_end, lambda: send(pool_end, job))
+    assert receive(worker_end, exact=True) == job
+    thread.join()
+    thread = sent_from_a_thread(worker_end, lambda: send(worker_end, answer))
+    assert receive(pool_end) == answer
+    thread.join()
+
+
+def test_a_channel_keeps_messages_sent_one_behind_another_apart() -> None:
+    pool_end, worker_end = channel_pair()
+    for number in range(3):
+        send(pool_end, ("job", number))
+    assert [receive(worker_end, exact=True) for _ in range(3)] == [("job", 0), ("job", 1), ("job", 2)]
+
+
+def test_a_channel_reads_the_frame_of_a_huge_message() -> None:
+    pool_end, worker_end = channel_pair()
+    payload = pickle.dumps(("answer", 42))
+    os.write(worker_end._write_fd, struct.pack("!i", -1) + struct.pack("!Q", len(payload)) + payload)
+    assert pool_end.recv_bytes() == payload
+
+
+def test_the_end_of_a_channel_is_seen_by_the_other_end() -> None:
+    pool_end, worker_end = channel_pair()
+    worker_end.close()
+    with pytest.raises(EOFError):
+        receive(pool_end)
+    with pytest.raises(OSError):  # writing to a pipe nobody reads: EPIPE
+        send(pool_end, ("job", "late"))
+
+
+def test_a_closed_channel_refuses_to_be_used() -> None:
+    """Its descriptors' numbers may belong to another file by then."""
+    pool_end, worker_end = channel_pair()
+    pool_end.close()
+    pool_end.close()  # twice is harmless
+    for use in (pool_end.fileno, pool_end.recv_bytes, lambda: pool_end.send_bytes(b"x")):
+        with pytest.raises(OSError):
+            use()

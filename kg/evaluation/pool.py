@@ -53,7 +53,6 @@ import threading
 import time
 from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
 from multiprocessing.reduction import send_handle
 
 from kg.evaluation import worker as worker_module
@@ -63,7 +62,7 @@ from kg.evaluation.processes import (
     demote, pin, promote, readable, start_template,
 )
 from kg.evaluation.replication import Replication
-from kg.evaluation.wire import receive, send
+from kg.evaluation.wire import Channel, receive, send
 from kg.dataset import KnowledgeGraph, StoreDelta
 from kg.dataset.closures import Progress, quiet
 from kg.reasoning import ENTAILING_MODES
@@ -556,14 +555,23 @@ class WorkerPool:
                     self._replication.trim()  # keeps the log of changes for a future template short
                 for _ in range(count):
                     checkpoint = self._replication.checkpoint() if per_worker else None
-                    ours, theirs = self._context.Pipe()
-                    template.control.send(("fork", checkpoint))
-                    send_handle(template.control, theirs.fileno(), template.pid)
-                    theirs.close()
-                    reply = template.control.recv() if template.control.poll(STARTUP_TIMEOUT) else None
-                    if not reply:
+                    ours_read, ours_write, theirs_read, theirs_write = Channel.pipes()
+                    ours = Channel(ours_read, ours_write)
+                    try:
+                        try:
+                            template.control.send(("fork", checkpoint))
+                            send_handle(template.control, theirs_read, template.pid)
+                            send_handle(template.control, theirs_write, template.pid)
+                        finally:  # the worker's ends: only the worker may hold them, or its death would go unseen
+                            os.close(theirs_read)
+                            os.close(theirs_write)
+                        reply = template.control.recv() if template.control.poll(STARTUP_TIMEOUT) else None
+                        if not reply:
+                            raise PoolError(f"the worker template {template.pid} did not fork a worker")
+                    except BaseException:
+                        ours.close()
                         _remove(checkpoint)
-                        raise PoolError(f"the worker template {template.pid} did not fork a worker")
+                        raise
                     started.append(WorkerHandle(reply[1], ours, template, source=checkpoint))
             except (EOFError, OSError, PoolError, StoreError) as error:
                 self._drop_template()
@@ -646,7 +654,7 @@ class _Readable:
     """Waits on ``loop`` until ``connection`` has data (or is closed), over several deadlines, watched from the first
     wait to the end of :meth:`stop` (once readable, it stays so until read: the watch ends there)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, connection: Connection) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, connection: Channel) -> None:
         self._loop = loop
         self._fd = connection.fileno()
         self._ready = False

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.evaluation import worker as worker_module
-from kg.evaluation.wire import receive, send
+from kg.evaluation.wire import Channel, Endpoint, receive, send
 from kg.settings import Settings
 from kg.store.oxigraph import OxigraphStore
 
@@ -28,7 +28,7 @@ from kg.store.oxigraph import OxigraphStore
 SNAPSHOT_PREFIX = "kg-workers-"
 
 
-def readable(connection: Connection, timeout: float) -> bool:
+def readable(connection: Endpoint, timeout: float) -> bool:
     """True once ``connection`` has data (or was closed) within ``timeout`` seconds.
 
     ``Connection.poll`` builds a selector for every call; one ``poll(2)`` costs less on every query.
@@ -126,7 +126,7 @@ class WorkerHandle:
     """A query worker as the pool sees it: its pid, pipe, template, changes to replay, idle time and priority."""
 
     pid: int
-    connection: Connection
+    connection: Channel
     template: Template
     pending: list[Change] = field(default_factory=list)
     idle_since: float = 0.0

@@ -49,7 +49,7 @@ from multiprocessing.reduction import recv_handle
 import pyoxigraph as ox
 
 from kg.evaluation.job import INTERNAL, Outcome, run_job
-from kg.evaluation.wire import send
+from kg.evaluation.wire import Channel, receive, send
 from kg.dataset import Replica, StoreDelta
 from kg.settings import Settings
 from kg.store.base import StoreError
@@ -104,7 +104,7 @@ def template(control: Connection, settings: Settings, open_replica: Callable[[],
                 _apply(graph, message)
         elif message[0] == "fork":
             checkpoint = message[1]
-            handle = recv_handle(control)
+            jobs, answers = recv_handle(control), recv_handle(control)
             pid = os.fork()
             if pid == 0:
                 try:
@@ -113,10 +113,11 @@ def template(control: Connection, settings: Settings, open_replica: Callable[[],
                     _name_process(WORKER_NAME)
                     replica = graph if checkpoint is None else _open(settings, checkpoint)
                     if replica is not None:
-                        _answer(Connection(handle), replica, settings)
+                        _answer(Channel(jobs, answers), replica, settings)
                 finally:
                     os._exit(0)
-            os.close(handle)
+            os.close(jobs)
+            os.close(answers)
             control.send(("forked", pid))
         elif message[0] == "reap":
             _, pid, wait = message
@@ -172,24 +173,24 @@ def _collect(pid: int, wait: bool) -> int | None:
     return os.waitstatus_to_exitcode(status) if done else None
 
 
-def _answer(connection: Connection, graph: Replica, settings: Settings) -> None:
+def _answer(channel: Channel, graph: Replica, settings: Settings) -> None:
     """A worker's life: replay changes and answer jobs until told to stop or the pipe closes."""
     while True:
         try:
-            message = connection.recv()
+            message = receive(channel, exact=True)
         except (EOFError, OSError):
             return
         if message[0] in ("delta", "closure"):
             _apply(graph, message)
         elif message[0] == "sync":
-            connection.send(("synced",))
+            send(channel, ("synced",))
         elif message[0] == "job":
             try:
                 outcome = run_job(graph, message[1], settings.max_result_rows, checked=True)
             except Exception:  # a defect of ours: keep serving, report it without details
                 logger.exception("query worker %d failed on a query", os.getpid())
                 outcome = Outcome(INTERNAL, message="internal error while evaluating the query (logged on the server)")
-            send(connection, outcome)
+            send(channel, outcome)
         else:
             return
 
