@@ -352,3 +352,26 @@ def test_a_worker_left_with_an_orphan_answer_when_the_loop_closes_is_retired(mon
         assert [number_in(outcome) for outcome in (pool.evaluate(numbered(6)), pool.evaluate(numbered(7)))] == [6, 7]
     finally:
         pool.close()
+
+
+def test_a_worker_that_died_while_idle_is_replaced_and_the_query_answered(caplog: pytest.LogCaptureFixture) -> None:
+    """On the event-loop path nothing asks an idle worker whether it is alive: the job sent to a dead one finds no
+    reader on its pipe, and goes to another worker."""
+    import asyncio
+    import signal
+
+    pool = one_worker_pool()
+    try:
+        assert pool.evaluate(QueryJob(LIGHT)).ok
+        [dead] = list(pool._idle)
+        os.kill(dead.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{dead.pid}/fd/0"):  # its pipes closed
+            time.sleep(0.01)
+        with caplog.at_level("WARNING", logger="kg.evaluation"):
+            outcome = asyncio.run(pool.evaluate_async(QueryJob(LIGHT)))
+        assert outcome.ok, outcome.message
+        assert f"query worker {dead.pid} had died while idle" in caplog.text
+        assert dead not in pool._workers
+    finally:
+        pool.close()

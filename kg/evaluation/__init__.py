@@ -86,6 +86,8 @@ class WithLimits:
         return self.evaluator.solutions(self._limited(job), uncommitted)
 
     def _limited(self, job: QueryJob) -> QueryJob:
+        if (self.time_limit is None or job.time_limit is not None) and (self.row_cap is None or job.max_rows is not None):
+            return job  # nothing to change (the anonymous role, by default): replace() costs more than the check
         return replace(job, time_limit=self.time_limit if job.time_limit is None else job.time_limit,
                        max_rows=self.row_cap if job.max_rows is None else job.max_rows)
 
