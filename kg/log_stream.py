@@ -64,7 +64,9 @@ class BatchingHandler(logging.StreamHandler):  # type: ignore[type-arg]
             super().flush()
 
     def close(self) -> None:
-        """Flush, and stop the flushing thread."""
+        """Flush, and stop the flushing thread; a line logged through the handler after this is written at once
+        (``logging.config.dictConfig`` closes the handlers it replaces, and a logger may still hold this one)."""
+        self._batching = False
         self.flush()
         self._closed = True
         self._wake.set()

@@ -41,6 +41,9 @@ Echo = Callable[[str], None]
 
 #: Seconds a client has to send the head of a request (its line and headers), from its connection or previous answer.
 HEAD_SECONDS = 10.0
+#: What granian's logging set-up is given: change levels only (``incremental``).  By default it calls
+#: ``logging.config.dictConfig``, which closes the handlers this process logs through.
+_LEAVE_LOGGING_ALONE = {"version": 1, "incremental": True, "formatters": {}, "handlers": {}, "loggers": {}}
 #: Seconds the requests in flight have to finish once the server is told to stop.
 GRACEFUL_SECONDS = 30.0
 
@@ -123,7 +126,7 @@ async def _run(front: RsgiFront, settings: Settings, address: str) -> None:
     server = Server(front, address=address, port=settings.port, interface=Interfaces.RSGI, http=HTTPModes.auto,
                     websockets=False, backlog=1024, backpressure=max(128, settings.threads * 4),
                     http1_settings=HTTP1Settings(header_read_timeout=int(HEAD_SECONDS * 1000)),
-                    log_enabled=False)
+                    log_enabled=False, log_dictconfig=_LEAVE_LOGGING_ALONE)
     server.workers_kill_timeout = GRACEFUL_SECONDS
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -60,6 +60,14 @@ class LiveServer:
     def log(self) -> str:
         return _read(self.log_path)
 
+    def log_holding(self, text: str, timeout: float = 5.0) -> str:
+        """The log once it holds ``text`` (the server writes an information line up to 0.1 s late), or as it is
+        after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while text not in (log := self.log()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return log
+
     def request(self, method: str, path: str = "/sparql", body: bytes | str | None = None,
                 headers: Mapping[str, str] | None = None, timeout: float = 60) -> Reply:
         """Send one raw HTTP request (nothing added but Host and Content-Length)."""

@@ -23,7 +23,7 @@ FLOORS: list[tuple[str, ...]] = [
     ("kg.evaluation",),
     ("kg.linked_data", "kg.canned"),
     ("kg.web",),
-    ("kg.app", "kg.rsgi", "kg.server", "kg.cli"),
+    ("kg.app", "kg.rsgi", "kg.server", "kg.cli", "kg.event_loop", "kg.log_stream"),
 ]
 
 

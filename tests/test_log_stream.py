@@ -84,3 +84,11 @@ def test_a_forked_child_writes_its_lines_through_and_none_of_its_parents_twice(l
     logger.info("parent, after the fork")
     assert eventually(log_file, "after the fork") == \
         "INFO parent, before the fork\nINFO child\nINFO parent, after the fork\n"
+
+
+def test_a_line_logged_after_closing_is_written_at_once(log_file: TextIO) -> None:
+    """``logging.config.dictConfig`` closes the handlers it replaces, though a logger may still hold them."""
+    handler = BatchingHandler(log_file)
+    handler.close()
+    handler.emit(logging.LogRecord("kg", logging.INFO, __file__, 1, "after the end", None, None))
+    assert written(log_file) == "after the end\n"
