@@ -23,10 +23,8 @@ _LARGE = _SIZE.pack(-1)  # the header of a message of 2 GiB or more, whose size 
 #: Bytes asked for by the first read: a light query's answer, header included, in one system call.  (``os.read``
 #: allocates what it asks for: past glibc's 128 KB the buffer is mapped and unmapped on every call.)
 _READ = 64 * 1024
-
-
 #: Bytes a channel's pipe may hold (Linux; what ``/proc/sys/fs/pipe-max-size`` allows, else the default 64 KB):
-#: an answer of that size is written at once, and read in one call.  Pages are only taken as the pipe fills.
+#: an answer of that size is written in one call, without waiting for the reader.  Pages are taken as it fills.
 PIPE_BYTES = 1024 * 1024
 
 
@@ -116,14 +114,10 @@ def receive(connection: Endpoint, exact: bool = False) -> Any:
     if data[:_SIZE.size] == _LARGE:
         data = _at_least(fd, data, _SIZE.size + _LARGE_SIZE.size)
         size, start = _LARGE_SIZE.unpack_from(data, _SIZE.size)[0], _SIZE.size + _LARGE_SIZE.size
-    parts, have = [memoryview(data)[start:]], len(data) - start
-    while have < size:
-        more = os.read(fd, min(size - have, 1 << 24))
-        if not more:
-            raise EOFError
-        parts.append(memoryview(more))
-        have += len(more)
-    return pickle.loads(parts[0] if len(parts) == 1 else b"".join(parts))
+    have = len(data) - start
+    if have >= size:
+        return pickle.loads(memoryview(data)[start:])
+    return pickle.loads(b"".join((memoryview(data)[start:], _exactly(fd, size - have))))
 
 
 def _at_least(fd: int, data: bytes, count: int) -> bytes:
@@ -137,16 +131,12 @@ def _at_least(fd: int, data: bytes, count: int) -> bytes:
 
 
 def _exactly(fd: int, count: int) -> bytes:
-    """The next ``count`` bytes of ``fd``."""
-    data = os.read(fd, count) if count else b""
-    if len(data) == count:
-        return data
-    parts = [data]
-    have = len(data)
+    """The next ``count`` bytes of ``fd`` (``EOFError`` if it ends before)."""
+    parts, have = [], 0
     while have < count:
         more = os.read(fd, min(count - have, 1 << 24))
         if not more:
             raise EOFError
         parts.append(more)
         have += len(more)
-    return b"".join(parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
