@@ -4,9 +4,10 @@ This process holds the authoritative graph (loaded, and reasoned in the default 
 query first asks for them) and applies updates; queries go to the worker pool (:mod:`kg.evaluation.pool`),
 started here, before the server starts its threads, and stopped when the server exits, unless their answer is
 known already (:mod:`kg.evaluation.answer_cache`).  granian calls the front on an asyncio loop that it wakes once per
-batch of requests (:mod:`kg.event_loop`); the log is written in batches too (:mod:`kg.log_stream`).  With ``KG_SPLIT_CPUS`` (the default) and two CPUs or more, the
-workers run on every CPU but the first, which is left to this process.  SIGTERM or SIGINT stops the server: it stops accepting, answers
-the requests in flight, then the workers are stopped.
+batch of requests (:mod:`kg.event_loop`); the log is written in batches too (:mod:`kg.log_stream`).  With
+``KG_SPLIT_CPUS`` (the default) and two CPUs or more, the workers run on every CPU but the first, which is left to
+this process.  SIGTERM or SIGINT stops the server: it stops accepting, answers the requests in flight, then the
+workers are stopped.
 """
 
 from __future__ import annotations
